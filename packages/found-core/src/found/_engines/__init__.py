@@ -1,0 +1,1 @@
+"""Engines: the storage back ends behind found's one API (memory, sqlite, FoundationDB)."""

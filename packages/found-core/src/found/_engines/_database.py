@@ -1,0 +1,150 @@
+"""The database object of the embedded engines."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+from found._engines._storage import CommitRequest, Storage
+from found._engines._testing import Testing
+from found._engines._transaction import TRANSACTION_SIZE_LIMIT, EmbeddedTransaction
+from found._engines._watches import Watch, WatchRegistry
+from found._errors import FoundTypeError, error_for
+
+__all__ = ["DatabaseOptions", "EmbeddedDatabase"]
+
+_WATCH_POLL_SECONDS = 0.05
+
+
+class DatabaseOptions:
+    """Database-wide defaults for new transactions, named as in FoundationDB's ``db.options``."""
+
+    def __init__(self) -> None:
+        self._timeout = 0.0
+        self._retry_limit = -1
+        self._max_retry_delay = 1.0
+        self._size_limit = TRANSACTION_SIZE_LIMIT
+        self._snapshot_ryw = 0
+        self._max_watches = 10_000
+
+    @staticmethod
+    def _int(name: str, value: object, lo: int, hi: int) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise FoundTypeError(f"option {name} takes an int, got {type(value).__name__}")
+        if not lo <= value <= hi:
+            raise error_for(2006)
+        return value
+
+    def set_transaction_timeout(self, milliseconds: int) -> None:
+        """Default ``timeout`` of new transactions (0: none)."""
+        self._timeout = self._int("transaction_timeout", milliseconds, 0, 2**31 - 1) / 1000.0
+
+    def set_transaction_retry_limit(self, retries: int) -> None:
+        """Default ``retry_limit`` of new transactions (-1: none)."""
+        self._retry_limit = self._int("transaction_retry_limit", retries, -1, 2**31 - 1)
+
+    def set_transaction_max_retry_delay(self, milliseconds: int) -> None:
+        """Default cap of the retry backoff."""
+        value = self._int("transaction_max_retry_delay", milliseconds, 0, 2**31 - 1)
+        self._max_retry_delay = value / 1000.0
+
+    def set_transaction_size_limit(self, size: int) -> None:
+        """Default ``size_limit`` of new transactions."""
+        self._size_limit = self._int("transaction_size_limit", size, 32, TRANSACTION_SIZE_LIMIT)
+
+    def set_max_watches(self, count: int) -> None:
+        """How many watches may be outstanding at once (default 10,000)."""
+        self._max_watches = self._int("max_watches", count, 0, 1_000_000)
+
+    def set_snapshot_ryw_enable(self) -> None:
+        """Snapshot reads see the transaction's own writes (the default)."""
+        self._snapshot_ryw += 1
+
+    def set_snapshot_ryw_disable(self) -> None:
+        """Snapshot reads ignore the transaction's own writes."""
+        self._snapshot_ryw -= 1
+
+
+class EmbeddedDatabase:
+    """A database on an embedded engine; made by ``found.open("memory://")`` and friends.
+
+    Close it with ``await db.close()`` or use it as ``async with``.
+    """
+
+    def __init__(self, storage: Storage, target: str) -> None:
+        self._storage = storage
+        self.target = target
+        self.options = DatabaseOptions()
+        self.testing = Testing()
+        self._watches = WatchRegistry(lambda key: storage.get(key, storage.latest_version()))
+        self._poller: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def engine(self) -> str:
+        """The engine's name: ``"memory"`` or ``"sqlite"``."""
+        return self.target.split(":", 1)[0]
+
+    def create_transaction(self) -> EmbeddedTransaction:
+        """A new transaction (prefer ``found.transactional``, which also retries)."""
+        if self._closed:
+            from found._errors import UsageError
+
+            raise UsageError("the database is closed")
+        self._watches.max_watches = self.options._max_watches
+        return EmbeddedTransaction(self)
+
+    async def _round_trip(self, kind: str) -> None:
+        testing = self.testing
+        await testing.round_trip(kind)
+        if kind == "read" and testing.chance(testing.too_old_rate):
+            raise error_for(1007)
+
+    async def _commit(self, request: CommitRequest) -> tuple[int, int]:
+        testing = self.testing
+        if testing.chance(testing.conflict_rate):
+            raise error_for(1020)
+        result = self._storage.commit(request)
+        self._watches.check()
+        if testing.chance(testing.unknown_result_rate):
+            raise error_for(1021)
+        return result
+
+    def _activate_watch(self, watch: Watch) -> None:
+        self._watches.activate(watch)
+        if self._watches.has_active and (self._poller is None or self._poller.done()):
+            self._poller = asyncio.get_running_loop().create_task(self._poll_watches())
+
+    async def _poll_watches(self) -> None:
+        # Commits made by other processes (sqlite://) are noticed by polling.
+        last = self._storage.latest_version()
+        while self._watches.has_active and not self._closed:
+            await asyncio.sleep(_WATCH_POLL_SECONDS)
+            latest = self._storage.latest_version()
+            if latest != last:
+                last = latest
+                self._watches.check()
+
+    async def close(self) -> None:
+        """Close the database; outstanding watches fail with 1101 ``operation_cancelled``."""
+        if self._closed:
+            return
+        self._closed = True
+        self._watches.fail_all(error_for(1101))
+        if self._poller is not None:
+            self._poller.cancel()
+        self._storage.close()
+
+    async def __aenter__(self) -> EmbeddedDatabase:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"<EmbeddedDatabase {self.target!r}>"

@@ -1,0 +1,959 @@
+"""The client half of a FoundationDB transaction, shared by every embedded engine.
+
+FoundationDB's client library does a lot before the cluster sees anything: it buffers writes,
+answers reads of keys the transaction wrote (read-your-writes), records read and write
+conflict ranges, checks keys and values against the limits, defers errors of write calls to the
+next read or commit, counts retries and backs off, enforces timeouts and cancellation. This
+module does the same for the embedded engines, so that their behaviour matches a cluster's
+wherever a user could tell the difference. The storage (:mod:`._storage`) only serves
+versioned reads and decides commits.
+
+Item numbers in comments (T-11, I-16, ...) refer to the conformance checklist the tests follow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from found._atomic import MutationType
+from found._engines._storage import MVCC_WINDOW, CommitRequest, Mutation
+from found._engines._watches import Watch
+from found._engines._writes import WriteMap
+from found._errors import FoundException, FoundTypeError, UsageError, error_for
+from found._selectors import KeySelector
+from found._streaming import STREAMING_MODE_EXACT, STREAMING_MODE_ITERATOR, batch_rows
+
+if TYPE_CHECKING:
+    from found._engines._database import EmbeddedDatabase
+
+__all__ = ["EmbeddedTransaction", "TransactionOptions"]
+
+KEY_SIZE_LIMIT = 10_000
+SYSTEM_KEY_SIZE_LIMIT = 30_000
+VALUE_SIZE_LIMIT = 100_000
+TRANSACTION_SIZE_LIMIT = 10_000_000
+_MUTATION_OVERHEAD = 48
+_CONFLICT_OVERHEAD = 32
+_INITIAL_BACKOFF = 0.010
+
+
+def _check_key(key: object, what: str = "key") -> bytes:
+    if not isinstance(key, bytes):
+        raise FoundTypeError(f"{what} must be bytes, got {type(key).__name__}: {key!r:.80}")
+    return key
+
+
+def _check_value(value: object, what: str = "value") -> bytes:
+    if not isinstance(value, bytes):
+        raise FoundTypeError(f"{what} must be bytes, got {type(value).__name__}: {value!r:.80}")
+    return value
+
+
+class TransactionOptions:
+    """Per-transaction options, named as in FoundationDB's ``tr.options``.
+
+    >>> # inside a transaction: tx.options.set_timeout(2000); tx.options.set_retry_limit(3)
+    """
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: EmbeddedTransaction) -> None:
+        self._tx = tx
+
+    def _int(self, name: str, value: object, lo: int, hi: int) -> int | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise FoundTypeError(f"option {name} takes an int, got {type(value).__name__}")
+        if not lo <= value <= hi:
+            self._tx._defer(error_for(2006))
+            return None
+        return value
+
+    def set_timeout(self, milliseconds: int) -> None:
+        """Fail the transaction with 1031 once it is this old (0 disables)."""
+        value = self._int("timeout", milliseconds, 0, 2**31 - 1)
+        if value is not None:
+            self._tx._timeout = value / 1000.0
+            self._tx._check_timeout()
+
+    def set_retry_limit(self, retries: int) -> None:
+        """Let ``on_error`` retry at most this many times (-1: no limit)."""
+        value = self._int("retry_limit", retries, -1, 2**31 - 1)
+        if value is not None:
+            self._tx._retry_limit = value
+
+    def set_max_retry_delay(self, milliseconds: int) -> None:
+        """Cap the backoff of ``on_error``."""
+        value = self._int("max_retry_delay", milliseconds, 0, 2**31 - 1)
+        if value is not None:
+            self._tx._max_retry_delay = value / 1000.0
+
+    def set_size_limit(self, size: int) -> None:
+        """Fail the commit with 2101 when the transaction is larger than ``size`` bytes."""
+        value = self._int("size_limit", size, 32, TRANSACTION_SIZE_LIMIT)
+        if value is not None:
+            self._tx._size_limit = value
+
+    def set_access_system_keys(self) -> None:
+        """Allow reads and writes of keys from ``b'\\xff'`` up to ``b'\\xff\\xff'``."""
+        self._tx._system = 2
+
+    def set_read_system_keys(self) -> None:
+        """Allow reads of keys from ``b'\\xff'`` up to ``b'\\xff\\xff'``."""
+        self._tx._system = max(self._tx._system, 1)
+
+    def set_read_your_writes_disable(self) -> None:
+        """Reads ignore this transaction's own writes; must precede every read and write."""
+        if self._tx._touched:
+            self._tx._defer(error_for(2000))
+            return
+        self._tx._ryw = False
+
+    def set_snapshot_ryw_disable(self) -> None:
+        """Snapshot reads ignore this transaction's own writes."""
+        self._tx._snapshot_ryw -= 1
+
+    def set_snapshot_ryw_enable(self) -> None:
+        """Undo one ``set_snapshot_ryw_disable``."""
+        self._tx._snapshot_ryw += 1
+
+    def set_next_write_no_write_conflict_range(self) -> None:
+        """The next write adds no write conflict range."""
+        self._tx._no_write_conflict_next = True
+
+    def set_bypass_unreadable(self) -> None:
+        """Let reads see versionstamped writes as plain writes of the unstamped bytes."""
+        self._tx._bypass_unreadable = True
+
+    def set_causal_read_risky(self) -> None:
+        """Accepted for compatibility; embedded reads are always causal."""
+
+    def set_priority_batch(self) -> None:
+        """Accepted for compatibility; the embedded engines have no priorities."""
+
+    def set_priority_system_immediate(self) -> None:
+        """Accepted for compatibility; the embedded engines have no priorities."""
+
+    def set_lock_aware(self) -> None:
+        """Accepted for compatibility; embedded databases are never locked."""
+
+    def set_debug_transaction_identifier(self, identifier: str) -> None:
+        """Accepted for compatibility (at most 100 characters)."""
+        if not isinstance(identifier, str):
+            raise FoundTypeError("debug_transaction_identifier takes a str")
+        if len(identifier) > 100:
+            self._tx._defer(error_for(2006))
+
+    def set(self, name: str, value: int | str | None = None) -> None:
+        """Set an option by name, e.g. ``tx.options.set("timeout", 500)``.
+
+        An unknown name raises :class:`found.InvalidOption` (2007) at once, as FoundationDB does
+        for an unknown option code.
+        """
+        method = getattr(self, f"set_{name}", None) if isinstance(name, str) else None
+        if method is None or name == "":
+            raise error_for(2007)
+        if value is None:
+            method()
+        else:
+            method(value)
+
+
+class _ReadRange:
+    """A read conflict range that grows while a range read is consumed.
+
+    ``exclude`` holds the parts this transaction had decided itself when the read started
+    (I-16): they are cut out of the range at commit.
+    """
+
+    __slots__ = ("begin", "end", "exclude")
+
+    def __init__(self, begin: bytes, end: bytes, exclude: list[tuple[bytes, bytes]]) -> None:
+        self.begin = begin
+        self.end = end
+        self.exclude = exclude
+
+    def pieces(self) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        cursor = self.begin
+        for b, e in self.exclude:
+            if e <= cursor:
+                continue
+            if b >= self.end:
+                break
+            if b > cursor:
+                out.append((cursor, b))
+            cursor = max(cursor, e)
+        if cursor < self.end:
+            out.append((cursor, self.end))
+        return out
+
+
+class EmbeddedTransaction:
+    """One transaction on an embedded engine (``memory://`` or ``sqlite://``).
+
+    Use it through found's functions (``found.get(tx, key)``) or its methods, which are named as
+    in FoundationDB's Python binding. ``tx.snapshot`` is the same transaction seen through
+    snapshot reads, which add no read conflicts.
+    """
+
+    def __init__(self, db: EmbeddedDatabase, *, _snapshot_of: EmbeddedTransaction | None = None):
+        self.db = db
+        if _snapshot_of is not None:
+            # A snapshot view shares all state with its transaction; only reads differ.
+            self.__dict__ = _snapshot_of.__dict__.copy()
+            self.is_snapshot = True
+            self._parent = _snapshot_of
+            return
+        self.is_snapshot = False
+        self._parent = self
+        self.options = TransactionOptions(self)
+        self._retries = 0
+        self._backoff = _INITIAL_BACKOFF
+        self._started = time.monotonic()
+        self._reset_state()
+        self._apply_database_defaults()
+        self.snapshot = EmbeddedTransaction(db, _snapshot_of=self)
+
+    # The snapshot view copies __dict__ at creation; state lives on the parent, so every
+    # attribute access below goes through self._parent (called `t`).
+
+    def _reset_state(self) -> None:
+        self._read_version: int | None = None
+        self._read_version_set = False
+        self._writes = WriteMap()
+        self._mutations: list[Mutation | None] = []
+        self._point_mutations: dict[bytes, list[int]] = {}
+        self._read_conflicts: list[tuple[bytes, bytes]] = []
+        self._read_ranges: list[_ReadRange] = []
+        self._write_conflicts: list[tuple[bytes, bytes]] = []
+        self._stamped_keys = False
+        self._deferred: FoundException | None = None
+        self._cancelled = False
+        self._timed_out = False
+        self._committing = False
+        self._committed_version = -1
+        self._size = 0
+        self._touched = False
+        self._versionstamp: asyncio.Future[bytes] | None = None
+        self._watches: list[Watch] = []
+        self._ryw = True
+        self._snapshot_ryw = 0
+        self._no_write_conflict_next = False
+        self._bypass_unreadable = False
+        self._system = 0
+
+    def _apply_database_defaults(self) -> None:
+        d = self.db.options
+        self._timeout = d._timeout
+        self._retry_limit = d._retry_limit
+        self._max_retry_delay = d._max_retry_delay
+        self._size_limit = d._size_limit
+        self._snapshot_ryw = d._snapshot_ryw
+
+    # -- state checks --------------------------------------------------------------------
+    def _check_timeout(self) -> None:
+        t = self._parent
+        if t._timeout and not t._timed_out and time.monotonic() - t._started > t._timeout:
+            t._timed_out = True
+
+    def _check_usable(self) -> None:
+        """Raise what any read, watch or commit must raise now."""
+        t = self._parent
+        if t._cancelled:
+            raise error_for(1025)
+        t._check_timeout()
+        if t._timed_out:
+            raise error_for(1031)
+        if t._committing:
+            raise error_for(2017)
+        if t._deferred is not None:
+            raise t._deferred
+        if self.db._closed:
+            raise UsageError("the database is closed")
+
+    def _defer(self, error: FoundException) -> None:
+        t = self._parent
+        if t._deferred is None:
+            t._deferred = error
+
+    def _writable(self) -> bool:
+        """Whether a write call may buffer its mutation (else it is dropped or deferred)."""
+        t = self._parent
+        if self.is_snapshot:
+            raise UsageError(
+                "writes go through the transaction itself, not its snapshot view (tx.snapshot)"
+            )
+        if t._cancelled or t._timed_out:
+            return False
+        if t._committing:
+            t._defer(error_for(2017))
+            return False
+        t._touched = True
+        return True
+
+    def _max_key(self) -> bytes:
+        return b"\xff\xff" if self._parent._system else b"\xff"
+
+    def _check_read_key(self, key: bytes) -> None:
+        if key >= b"\xff" and not self._parent._system and key != b"\xff/metadataVersion":
+            raise error_for(2004)
+        if key > b"\xff\xff" and self._parent._system:
+            raise error_for(2004)
+
+    def _check_write_key(self, key: bytes) -> bool:
+        """False (and an error deferred) when ``key`` may not be written."""
+        t = self._parent
+        if key >= b"\xff" and t._system < 2:
+            t._defer(error_for(2004))
+            return False
+        limit = SYSTEM_KEY_SIZE_LIMIT if key.startswith(b"\xff") else KEY_SIZE_LIMIT
+        if len(key) > limit:
+            t._defer(error_for(2102))
+            return False
+        return True
+
+    def _check_param(self, value: bytes) -> bool:
+        if len(value) > VALUE_SIZE_LIMIT:
+            self._defer(error_for(2103))
+            return False
+        return True
+
+    # -- versions ------------------------------------------------------------------------
+    async def _ensure_read_version(self) -> int:
+        t = self._parent
+        if t._read_version is None:
+            await self.db._round_trip("grv")
+            t._read_version = self.db._storage.read_version()
+        return t._read_version
+
+    async def _before_storage_read(self) -> int:
+        version = await self._ensure_read_version()
+        await self.db._round_trip("read")
+        storage = self.db._storage
+        if storage.now_version() - version > MVCC_WINDOW:
+            raise error_for(1007)
+        if self._parent._read_version_set and version > storage.latest_version():
+            raise error_for(1009)
+        return version
+
+    async def get_read_version(self) -> int:
+        """The version this transaction reads at, fetched on first use (T-01, T-04)."""
+        t = self._parent
+        if t._cancelled:
+            raise error_for(1025)
+        t._check_timeout()
+        if t._timed_out:
+            raise error_for(1031)
+        if t._deferred is not None and not t._committing:
+            raise t._deferred
+        return await self._ensure_read_version()
+
+    def set_read_version(self, version: int) -> None:
+        """Read the database as of ``version`` (T-05)."""
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise FoundTypeError(f"version must be an int, got {type(version).__name__}")
+        t = self._parent
+        if t._committing:
+            t._defer(error_for(2017))
+        elif t._read_version is not None:
+            t._defer(error_for(2010))
+        elif version <= 0:
+            t._defer(error_for(2011))
+        else:
+            t._read_version = version
+            t._read_version_set = True
+
+    def get_committed_version(self) -> int:
+        """The commit version after a successful read-write commit, else -1 (T-07, T-08)."""
+        return self._parent._committed_version
+
+    def get_versionstamp(self) -> asyncio.Future[bytes]:
+        """A future for the 10-byte versionstamp of this transaction's commit (T-13).
+
+        Call it before ``commit``; await the result after the commit succeeded.
+        """
+        t = self._parent
+        fut: asyncio.Future[bytes]
+        if t._versionstamp is None:
+            t._versionstamp = asyncio.get_running_loop().create_future()
+        fut = t._versionstamp
+        error: FoundException | None = None
+        if t._cancelled:
+            error = error_for(1025)
+        elif t._committing:
+            error = error_for(2017)
+        if error is not None:
+            other: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+            other.set_exception(error)
+            return other
+        return fut
+
+    async def get_approximate_size(self) -> int:
+        """An estimate of the transaction's size in bytes, as counted against 2101 (T-14)."""
+        return self._parent._size
+
+    # -- point reads ---------------------------------------------------------------------
+    def _uses_ryw(self) -> bool:
+        t = self._parent
+        if not t._ryw:
+            return False
+        return not (self.is_snapshot and t._snapshot_ryw < 0)
+
+    async def get(self, key: bytes) -> bytes | None:
+        """The value of ``key``, or None when absent."""
+        key = _check_key(key)
+        self._check_usable()
+        self._check_read_key(key)
+        t = self._parent
+        if len(key) > (SYSTEM_KEY_SIZE_LIMIT if key.startswith(b"\xff") else KEY_SIZE_LIMIT):
+            return None  # L-03: no such key can exist
+        entry = t._writes.lookup(key) if self._uses_ryw() else None
+        if entry is not None and entry.unreadable and not t._bypass_unreadable:
+            raise error_for(1036)
+        if t._writes.unreadable_ranges and t._writes.unreadable_ranges.contains(key):
+            if not t._bypass_unreadable and self._uses_ryw():
+                raise error_for(1036)
+        if entry is not None and entry.known:
+            return entry.value
+        version = await self._before_storage_read()
+        value = self.db._storage.get(key, version)
+        if not self.is_snapshot:
+            t._read_conflicts.append((key, key + b"\x00"))
+            t._size += 2 * len(key) + 1 + _CONFLICT_OVERHEAD
+        if entry is not None:
+            return entry.resolve(value)
+        return value
+
+    # -- range reads ---------------------------------------------------------------------
+    async def _range(
+        self,
+        begin: bytes,
+        end: bytes,
+        limit: int,
+        reverse: bool,
+        mode: int,
+    ) -> AsyncIterator[tuple[bytes, bytes]]:
+        """Pairs in ``[begin, end)`` of the merged view, in order, at most ``limit`` (0: all)."""
+        t = self._parent
+        storage = self.db._storage
+        ryw = self._uses_ryw()
+        writes = t._writes
+        if begin >= end:
+            return
+        if ryw and writes.unreadable_ranges and not t._bypass_unreadable:
+            if writes.unreadable_ranges.overlapping(begin, end):
+                raise error_for(1036)
+        local: list[tuple[bytes, object]] = []
+        exclude: list[tuple[bytes, bytes]] = []
+        if ryw and writes:
+            for k in writes.entries.irange(begin, end, (True, False), reverse):
+                entry = writes.entries[k]
+                if entry.unreadable and not t._bypass_unreadable:
+                    raise error_for(1036)
+                local.append((k, entry))
+                if entry.known:
+                    exclude.append((k, k + b"\x00"))
+            exclude.extend(writes.cleared.overlapping(begin, end))
+            exclude.sort()
+        cleared = writes.cleared if ryw and writes.cleared else None
+        record: _ReadRange | None = None
+        if not self.is_snapshot:
+            record = _ReadRange(end, end, exclude) if reverse else _ReadRange(begin, begin, exclude)
+            t._read_ranges.append(record)
+        version = await self._before_storage_read()
+        lo, hi = begin, end
+        remaining = limit if limit > 0 else -1
+        iteration = 1
+        db_rows: list[tuple[bytes, bytes]] = []
+        db_pos = 0
+        db_done = False
+        li = 0
+        while remaining != 0:
+            if db_pos >= len(db_rows) and not db_done:
+                want = batch_rows(mode, iteration, remaining)
+                iteration += 1
+                if iteration > 2:
+                    await self._before_storage_read()
+                db_rows = storage.read_range(lo, hi, version, want, reverse)
+                db_pos = 0
+                if len(db_rows) < want:
+                    db_done = True
+                elif reverse:
+                    hi = db_rows[-1][0]
+                else:
+                    lo = db_rows[-1][0] + b"\x00"
+            have_db = db_pos < len(db_rows)
+            have_local = li < len(local)
+            if not have_db and not have_local:
+                break
+            if have_db and have_local:
+                dk = db_rows[db_pos][0]
+                lk = local[li][0]
+                if dk == lk:
+                    take_db, take_local = True, True
+                elif (dk < lk) != reverse:
+                    take_db, take_local = True, False
+                else:
+                    take_db, take_local = False, True
+            elif have_db:
+                take_db, take_local = True, False
+            else:
+                if not db_done:
+                    continue
+                take_db, take_local = False, True
+            value: bytes | None
+            if take_local:
+                key, entry = local[li]
+                li += 1
+                base = db_rows[db_pos][1] if take_db else None
+                if take_db:
+                    db_pos += 1
+                value = entry.resolve(base)  # type: ignore[attr-defined]
+            else:
+                key, value = db_rows[db_pos]
+                db_pos += 1
+                if cleared is not None and cleared.contains(key):
+                    continue
+            if value is None:
+                continue
+            if record is not None:
+                if reverse:
+                    record.begin = key
+                else:
+                    record.end = key + b"\x00"
+            yield key, value
+            if remaining > 0:
+                remaining -= 1
+        if record is not None and remaining != 0:
+            # The whole range was seen: it all conflicts.
+            record.begin, record.end = begin, end
+
+    async def get_range(
+        self,
+        begin: bytes | KeySelector,
+        end: bytes | KeySelector,
+        *,
+        limit: int = 0,
+        reverse: bool = False,
+        mode: int = STREAMING_MODE_ITERATOR,
+    ) -> AsyncIterator[tuple[bytes, bytes]]:
+        """Pairs with ``begin <= key < end`` (keys or selectors), ascending unless ``reverse``."""
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise FoundTypeError(f"limit must be an int, got {type(limit).__name__}")
+        if limit < -1:
+            raise error_for(2012)
+        if mode == STREAMING_MODE_EXACT and limit <= 0:
+            raise error_for(2210)
+        self._check_usable()
+        b = await self._resolve_bound(begin, "begin")
+        e = await self._resolve_bound(end, "end")
+        maxkey = self._max_key()
+        e = min(e, maxkey)
+        async for pair in self._range(b, e, max(limit, 0), bool(reverse), mode):
+            self._check_usable()
+            yield pair
+
+    async def _resolve_bound(self, bound: bytes | KeySelector, what: str) -> bytes:
+        if isinstance(bound, KeySelector):
+            return await self.get_key(bound)
+        key = _check_key(bound, what)
+        if key > self._max_key():
+            raise error_for(2004)
+        return key
+
+    async def get_key(self, selector: KeySelector) -> bytes:
+        """Resolve a key selector against the merged view (K-02)."""
+        if not isinstance(selector, KeySelector):
+            raise FoundTypeError(
+                f"selector must be a KeySelector (found.gte(...)), got {type(selector).__name__}"
+            )
+        self._check_usable()
+        maxkey = self._max_key()
+        if selector.key > maxkey:
+            raise error_for(2004)
+        start = selector.key + b"\x00" if selector.or_equal else selector.key
+        start = min(start, maxkey)
+        offset = selector.offset
+        t = self._parent
+        # Resolve through a snapshot-like read, then add I-13's conflict range ourselves.
+        snap = self if self.is_snapshot else self.snapshot
+        result: bytes
+        if offset >= 1:
+            last = None
+            count = 0
+            async for key, _ in snap._range(start, maxkey, offset, False, STREAMING_MODE_EXACT):
+                last = key
+                count += 1
+            result = last if (last is not None and count == offset) else maxkey
+            conflict = (start, result + b"\x00")
+        else:
+            want = 1 - offset
+            last = None
+            count = 0
+            async for key, _ in snap._range(b"", start, want, True, STREAMING_MODE_EXACT):
+                last = key
+                count += 1
+            result = last if (last is not None and count == want) else b""
+            conflict = (result, start)
+        if not self.is_snapshot and conflict[0] < conflict[1]:
+            t._read_conflicts.append(conflict)
+            t._size += len(conflict[0]) + len(conflict[1]) + _CONFLICT_OVERHEAD
+        return result
+
+    # -- writes --------------------------------------------------------------------------
+    def _record(self, op: MutationType, key: bytes, param: bytes, point: bool) -> None:
+        t = self._parent
+        if point and op in (MutationType.SET_VALUE,):
+            for i in t._point_mutations.get(key, ()):
+                t._mutations[i] = None
+            t._point_mutations[key] = []
+        index = len(t._mutations)
+        t._mutations.append(Mutation(op, key, param))
+        if point:
+            t._point_mutations.setdefault(key, []).append(index)
+        t._size += len(key) + len(param) + _MUTATION_OVERHEAD
+
+    def _add_write_conflict(self, begin: bytes, end: bytes) -> None:
+        t = self._parent
+        if t._no_write_conflict_next:
+            t._no_write_conflict_next = False
+            return
+        t._write_conflicts.append((begin, end))
+        t._size += len(begin) + len(end) + _CONFLICT_OVERHEAD
+
+    def set(self, key: bytes, value: bytes) -> None:
+        """Buffer ``key = value``."""
+        key = _check_key(key)
+        value = _check_value(value)
+        if not self._writable() or not self._check_write_key(key) or not self._check_param(value):
+            return
+        t = self._parent
+        t._writes.set(key, value)
+        self._record(MutationType.SET_VALUE, key, value, True)
+        self._add_write_conflict(key, key + b"\x00")
+        t._fire_own_watches(key)
+
+    def clear(self, key: bytes) -> None:
+        """Buffer the removal of ``key``."""
+        key = _check_key(key)
+        if not self._writable():
+            return
+        t = self._parent
+        if key >= b"\xff" and t._system < 2:
+            t._defer(error_for(2004))
+            return
+        if len(key) > (SYSTEM_KEY_SIZE_LIMIT if key.startswith(b"\xff") else KEY_SIZE_LIMIT):
+            return  # L-03: nothing to clear
+        t._writes.clear(key)
+        for i in t._point_mutations.get(key, ()):
+            t._mutations[i] = None
+        t._point_mutations[key] = []
+        end = key + b"\x00"
+        t._mutations.append(Mutation(MutationType.CLEAR_RANGE, key, end))
+        t._size += len(key) + len(end) + _MUTATION_OVERHEAD
+        self._add_write_conflict(key, end)
+        t._fire_own_watches(key)
+
+    def clear_range(self, begin: bytes, end: bytes) -> None:
+        """Buffer the removal of every key in ``[begin, end)``."""
+        begin = _check_key(begin, "begin")
+        end = _check_key(end, "end")
+        if not self._writable():
+            return
+        t = self._parent
+        maxkey = b"\xff\xff" if t._system >= 2 else b"\xff"
+        if begin > maxkey or end > maxkey:
+            t._defer(error_for(2004))
+            return
+        if begin > end:
+            t._defer(error_for(2005))
+            return
+        if begin == end:
+            return
+        t._writes.clear_range(begin, end)
+        if t._writes.unreadable_ranges:
+            for b, e in t._writes.unreadable_ranges.overlapping(begin, end):
+                if b == begin and e == end:
+                    pass
+        t._mutations.append(Mutation(MutationType.CLEAR_RANGE, begin, end))
+        t._size += len(begin) + len(end) + _MUTATION_OVERHEAD
+        self._add_write_conflict(begin, end)
+        for key in list(t._watch_keys()):
+            if begin <= key < end:
+                t._fire_own_watches(key)
+
+    def atomic(self, op: MutationType, key: bytes, param: bytes) -> None:
+        """Buffer an atomic operation (``add``, ``max``, ...); see :class:`MutationType`."""
+        key = _check_key(key)
+        param = _check_value(param, "param")
+        if not isinstance(op, MutationType):
+            raise error_for(2018)
+        if op in (MutationType.SET_VALUE, MutationType.CLEAR_RANGE):
+            raise error_for(2018)
+        if op is MutationType.SET_VERSIONSTAMPED_KEY:
+            self.set_versionstamped_key(key, param)
+            return
+        if op is MutationType.SET_VERSIONSTAMPED_VALUE:
+            self.set_versionstamped_value(key, param)
+            return
+        if not self._writable() or not self._check_write_key(key) or not self._check_param(param):
+            return
+        t = self._parent
+        t._writes.atomic(op, key, param)
+        self._record(op, key, param, True)
+        self._add_write_conflict(key, key + b"\x00")
+        t._fire_own_watches(key, always=True)
+
+    @staticmethod
+    def _stamp_offset_ok(data: bytes) -> bool:
+        if len(data) < 4:
+            return False
+        pos = int.from_bytes(data[-4:], "little")
+        return pos + 10 <= len(data) - 4
+
+    def set_versionstamped_key(self, key: bytes, value: bytes) -> None:
+        """Write ``value`` at ``key`` with 10 bytes replaced by the commit's versionstamp.
+
+        ``key`` ends with the 4-byte little-endian position of the stamp (see
+        ``found.pack_with_versionstamp``).
+        """
+        key = _check_key(key)
+        value = _check_value(value)
+        if not self._writable():
+            return
+        t = self._parent
+        if not self._stamp_offset_ok(key):
+            t._defer(error_for(2000))
+            return
+        if not self._check_write_key(key) or not self._check_param(value):
+            return
+        pos = int.from_bytes(key[-4:], "little")
+        body = key[:-4]
+        stamp_low = (t._read_version or 0).to_bytes(8, "big") + b"\x00\x00"
+        low = body[:pos] + stamp_low + body[pos + 10 :]
+        high = body[:pos] + b"\xff" * 10 + body[pos + 10 :] + b"\x00"
+        t._writes.unreadable_ranges.add(low, high)
+        t._mutations.append(Mutation(MutationType.SET_VERSIONSTAMPED_KEY, key, value))
+        t._stamped_keys = True
+        t._size += len(key) + len(value) + _MUTATION_OVERHEAD
+        if t._no_write_conflict_next:
+            t._no_write_conflict_next = False
+
+    def set_versionstamped_value(self, key: bytes, value: bytes) -> None:
+        """Write ``value`` at ``key`` with 10 bytes replaced by the commit's versionstamp.
+
+        ``value`` ends with the 4-byte little-endian position of the stamp.
+        """
+        key = _check_key(key)
+        value = _check_value(value)
+        if not self._writable():
+            return
+        t = self._parent
+        if not self._stamp_offset_ok(value):
+            t._defer(error_for(2000))
+            return
+        if not self._check_write_key(key) or not self._check_param(value):
+            return
+        t._writes.set_unreadable(key)
+        self._record(MutationType.SET_VERSIONSTAMPED_VALUE, key, value, True)
+        self._add_write_conflict(key, key + b"\x00")
+        t._fire_own_watches(key, always=True)
+
+    # -- conflict ranges -----------------------------------------------------------------
+    def _conflict_bounds(self, begin: bytes, end: bytes) -> tuple[bytes, bytes] | None:
+        begin = _check_key(begin, "begin")
+        end = _check_key(end, "end")
+        if begin > end:
+            raise error_for(2005)
+        if max(begin, end) > self._max_key():
+            self._defer(error_for(2004))
+            return None
+        return begin, end
+
+    def add_read_conflict_range(self, begin: bytes, end: bytes) -> None:
+        """Make the commit fail (1020) if another commit writes into ``[begin, end)``."""
+        bounds = self._conflict_bounds(begin, end)
+        if bounds is None or bounds[0] == bounds[1]:
+            return
+        t = self._parent
+        exclude = sorted(
+            [(k, k + b"\x00") for k in t._writes.entries.irange(*bounds, (True, False))]
+            + t._writes.cleared.overlapping(*bounds)
+        )
+        t._read_ranges.append(_ReadRange(bounds[0], bounds[1], exclude))
+        t._size += len(bounds[0]) + len(bounds[1]) + _CONFLICT_OVERHEAD
+
+    def add_read_conflict_key(self, key: bytes) -> None:
+        """``add_read_conflict_range(key, key + b'\\x00')``."""
+        key = _check_key(key)
+        self.add_read_conflict_range(key, key + b"\x00")
+
+    def add_write_conflict_range(self, begin: bytes, end: bytes) -> None:
+        """Make transactions that read ``[begin, end)`` conflict with this one."""
+        bounds = self._conflict_bounds(begin, end)
+        if bounds is None or bounds[0] == bounds[1]:
+            return
+        t = self._parent
+        t._touched = True
+        t._write_conflicts.append(bounds)
+        t._size += len(bounds[0]) + len(bounds[1]) + _CONFLICT_OVERHEAD
+
+    def add_write_conflict_key(self, key: bytes) -> None:
+        """``add_write_conflict_range(key, key + b'\\x00')``."""
+        key = _check_key(key)
+        self.add_write_conflict_range(key, key + b"\x00")
+
+    # -- watches -------------------------------------------------------------------------
+    def _watch_keys(self) -> list[bytes]:
+        return [w.key for w in self._parent._watches]
+
+    def _fire_own_watches(self, key: bytes, always: bool = False) -> None:
+        t = self._parent
+        if not t._watches:
+            return
+        entry = t._writes.lookup(key)
+        for w in t._watches:
+            if w.key == key and (always or entry is None or not entry.known or
+                                 entry.value != w.seen):
+                w._fire()
+
+    async def watch(self, key: bytes) -> Watch:
+        """Watch ``key``: the returned :class:`Watch` fires after this transaction commits,
+        once the key's value differs from the one this transaction sees now (W-01..W-07)."""
+        key = _check_key(key)
+        self._check_usable()
+        t = self._parent
+        if not t._ryw:
+            raise error_for(1034)
+        self._check_read_key(key)
+        if len(key) > KEY_SIZE_LIMIT:
+            raise error_for(2102)
+        seen = await self._parent.get(key)
+        watch = self.db._watches.create(key, seen)
+        t._watches.append(watch)
+        return watch
+
+    # -- commit and retries --------------------------------------------------------------
+    def _final_read_conflicts(self) -> list[tuple[bytes, bytes]]:
+        t = self._parent
+        out = list(t._read_conflicts)
+        for record in t._read_ranges:
+            out.extend(record.pieces())
+        return out
+
+    async def commit(self) -> None:
+        """Commit: apply every buffered write atomically, or raise (1020 on a conflict)."""
+        self._check_usable()
+        t = self._parent
+        t._committing = True
+        mutations = [m for m in t._mutations if m is not None]
+        stamp_future = t._versionstamp
+        try:
+            if not mutations and not t._write_conflicts:
+                # Read-only: nothing to send (T-08); watches monitor from the read version.
+                t._committed_version = -1
+                if stamp_future is not None and not stamp_future.done():
+                    stamp_future.set_exception(error_for(2021))
+                    stamp_future.exception()
+                for w in t._watches:
+                    self.db._activate_watch(w)
+                return
+            reads = self._final_read_conflicts()
+            if t._size > t._size_limit:
+                raise error_for(2101)
+            await self.db._round_trip("commit")
+            t._check_timeout()
+            if t._timed_out:
+                raise error_for(1031)
+            if t._cancelled:
+                raise error_for(1025)
+            request = CommitRequest(t._read_version, reads, list(t._write_conflicts), mutations)
+            version, batch = await self.db._commit(request)
+        except FoundException as error:
+            if stamp_future is not None and not stamp_future.done():
+                stamp_future.set_exception(error_for(2020))
+                stamp_future.exception()
+            for w in t._watches:
+                w._fail(error)
+            t._watches = []
+            raise
+        t._committed_version = version
+        if stamp_future is not None and not stamp_future.done():
+            stamp_future.set_result(version.to_bytes(8, "big") + batch.to_bytes(2, "big"))
+        for w in t._watches:
+            self.db._activate_watch(w)
+        t._watches = []
+
+    def reset(self) -> None:
+        """Forget everything: as if this were a new transaction (T-15)."""
+        t = self._parent
+        t._fail_pending(error_for(1025))
+        t._reset_state()
+        t._apply_database_defaults()
+        t._retries = 0
+        t._backoff = _INITIAL_BACKOFF
+        t._started = time.monotonic()
+
+    def _fail_pending(self, error: FoundException) -> None:
+        t = self._parent
+        for w in t._watches:
+            w._fail(error)
+        t._watches = []
+        stamp = t._versionstamp
+        if stamp is not None and not stamp.done():
+            stamp.set_exception(error)
+            stamp.exception()
+
+    def cancel(self) -> None:
+        """Cancel: every later operation but ``reset`` fails with 1025 (T-16)."""
+        t = self._parent
+        t._cancelled = True
+        t._fail_pending(error_for(1025))
+
+    async def on_error(self, error: BaseException | int) -> None:
+        """Decide whether ``error`` may be retried: back off and reset, or raise it (T-17..T-20).
+
+        Anything that is not a FoundationDB error is raised again unchanged.
+        """
+        t = self._parent
+        if isinstance(error, int) and not isinstance(error, bool):
+            code = error
+            error = error_for(4000 if not 0 <= code <= 30000 else code)
+            if code == 0:
+                error = error_for(2000)
+        if not isinstance(error, FoundException):
+            raise error
+        if t._cancelled:
+            raise error_for(1025)
+        t._check_timeout()
+        if t._timed_out:
+            raise error_for(1031)
+        if error.code == 0:
+            raise error_for(2000)
+        if not error.retried_by_on_error:
+            t.cancel()
+            raise error
+        if 0 <= t._retry_limit <= t._retries:
+            t.cancel()
+            raise error
+        if error.code in (1007, 1009):
+            delay = min(0.010, t._max_retry_delay)
+        else:
+            delay = random.uniform(0, t._backoff)
+            t._backoff = min(t._backoff * 2, t._max_retry_delay)
+        await asyncio.sleep(delay)
+        retries, backoff, started = t._retries + 1, t._backoff, t._started
+        timeout, retry_limit, max_delay = t._timeout, t._retry_limit, t._max_retry_delay
+        t._fail_pending(error_for(1025))
+        t._reset_state()
+        t._apply_database_defaults()
+        t._retries, t._backoff, t._started = retries, backoff, started
+        t._timeout, t._retry_limit, t._max_retry_delay = timeout, retry_limit, max_delay
+
+    def __repr__(self) -> str:
+        view = " snapshot" if self.is_snapshot else ""
+        return f"<EmbeddedTransaction{view} on {self.db.target!r}>"

@@ -1,0 +1,127 @@
+"""Running a function in a transaction: :func:`transactional` and :func:`transaction`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from found._errors import FoundException, FoundTypeError, UsageError
+from found._interfaces import Database, Transaction
+
+__all__ = ["transaction", "transactional"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _configure(tx: Transaction, retry_limit: int | None, timeout: float | None) -> None:
+    if retry_limit is not None:
+        tx.options.set_retry_limit(retry_limit)
+    if timeout is not None:
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
+            raise UsageError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+        tx.options.set_timeout(round(timeout * 1000))
+
+
+async def transactional(
+    db: Database | Transaction,
+    func: Callable[Concatenate[Any, P], Awaitable[R]] | Callable[Concatenate[Any, P], R],
+    *args: P.args,
+    snapshot: bool = False,
+    retry_limit: int | None = None,
+    timeout: float | None = None,
+    **kwargs: P.kwargs,
+) -> R:
+    """Run ``func(tx, *args, **kwargs)`` in a transaction and commit it, retrying as needed.
+
+    ``func`` is usually an async function; a plain function (such as ``found.set``) works too.
+
+    Conflicts and other retryable errors make ``func`` run again on a fresh transaction after
+    FoundationDB's backoff, so ``func`` must be safe to run more than once (a commit reported as
+    ``commit_unknown_result`` may have been applied). ``snapshot=True`` hands ``func`` the
+    snapshot view: reads add no conflicts and writes are refused. ``retry_limit`` caps the
+    retries and ``timeout`` (seconds) the whole attempt; both end with the last error.
+
+    When ``db`` is already a transaction, ``func`` simply runs in it: no commit, no retry.
+
+    >>> import asyncio, found
+    >>> async def greet(tx, name):
+    ...     found.set(tx, b"hello", name)
+    >>> async def main():
+    ...     async with await found.open("memory://") as db:
+    ...         await found.transactional(db, greet, b"world")
+    ...         return await found.transactional(db, found.get, b"hello")
+    >>> asyncio.run(main())
+    b'world'
+    """
+    if not callable(func):
+        raise FoundTypeError(f"func must be an async function, got {type(func).__name__}")
+    if inspect.isasyncgenfunction(func):
+        raise FoundTypeError(
+            f"{getattr(func, '__name__', func)!r} is an async generator; transactional needs an "
+            "async function that returns its result (collect the items into a list)"
+        )
+    if isinstance(db, Transaction):
+        view = db.snapshot if snapshot and not db.is_snapshot else db
+        return await _call(func, view, *args, **kwargs)
+    if not isinstance(db, Database):
+        raise FoundTypeError(
+            f"db must be a database from found.open() or a transaction, got {type(db).__name__}"
+        )
+    tx = db.create_transaction()
+    _configure(tx, retry_limit, timeout)
+    while True:
+        try:
+            result = await _call(func, tx.snapshot if snapshot else tx, *args, **kwargs)
+            await tx.commit()
+            return result
+        except FoundException as error:
+            await tx.on_error(error)
+
+
+async def _call(func: Callable[..., Any], tx: Transaction, *args: Any, **kwargs: Any) -> Any:
+    result = func(tx, *args, **kwargs)
+    if inspect.isawaitable(result):
+        return await result
+    if inspect.isasyncgen(result):
+        raise FoundTypeError(
+            f"{getattr(func, '__name__', func)!r} returned an async generator; transactional "
+            "needs the result itself (collect the items into a list)"
+        )
+    return result
+
+
+@asynccontextmanager
+async def transaction(
+    db: Database,
+    *,
+    snapshot: bool = False,
+    retry_limit: int | None = None,
+    timeout: float | None = None,
+) -> AsyncIterator[Transaction]:
+    """One attempt at a transaction: it commits when the block ends normally, and is
+    cancelled, never committed, when the block raises. Nothing is retried: a conflict
+    surfaces as :class:`found.NotCommitted`.
+
+    >>> import asyncio, found
+    >>> async def main():
+    ...     async with await found.open("memory://") as db:
+    ...         async with found.transaction(db) as tx:
+    ...             found.set(tx, b"a", b"1")
+    ...         async with found.transaction(db, snapshot=True) as tx:
+    ...             return await found.get(tx, b"a")
+    >>> asyncio.run(main())
+    b'1'
+    """
+    if not isinstance(db, Database):
+        raise FoundTypeError(f"db must be a database from found.open(), got {type(db).__name__}")
+    tx = db.create_transaction()
+    _configure(tx, retry_limit, timeout)
+    try:
+        yield tx.snapshot if snapshot else tx
+    except BaseException:
+        tx.cancel()
+        raise
+    await tx.commit()

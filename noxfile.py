@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import os
 import re
 import shlex
@@ -32,6 +33,7 @@ RUFF = "ruff>=0.17,<0.18"
 MYPY = "mypy>=2.4,<2.5"
 NOX = "nox>=2025"
 BUILD = ("build>=1.2", "hatchling>=1.21")
+EDITABLE = ("hatchling>=1.21", "editables>=0.5")  # what hatchling needs for `pip install -e`
 FDB_BINDINGS = "foundationdb>=7.3,<7.4"
 TEST_DEPS = ("pytest>=8.1", "pytest-asyncio>=0.24", "hypothesis>=6.100", FDB_BINDINGS)
 _RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -62,7 +64,7 @@ def _probe(candidate: str, version: str) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    lines = done.stdout.split()
+    lines = done.stdout.splitlines()
     if done.returncode != 0 or len(lines) != 2 or lines[1] != version:
         return None
     return lines[0]
@@ -74,6 +76,7 @@ def _version_key(folder: Path) -> tuple[int, ...]:
     return tuple(int(part) for part in parts)
 
 
+@functools.cache
 def _pyenv_roots() -> list[Path]:
     """Folders where pyenv may keep its ``versions/``, most specific first."""
     roots: list[Path] = []
@@ -191,7 +194,7 @@ def _wheel_stem(package: Path) -> str:
 
 def _install_editable(session: nox.Session, *extra: str) -> None:
     """Install every package editable (no build isolation: hatchling goes in once) + extras."""
-    session.install(BUILD[1])
+    session.install(*EDITABLE)
     editables: list[str] = []
     for package in _packages():
         editables += ["-e", str(package)]
@@ -209,16 +212,25 @@ def _build_into_dist(session: nox.Session) -> list[Path]:
     return sorted(DIST.glob("*.whl"))
 
 
+def _newest_source(package: Path) -> float:
+    """Modification time of the newest file that goes into a package's wheel."""
+    files = [package / "pyproject.toml", *(package / "src").rglob("*")]
+    return max(f.stat().st_mtime for f in files if f.is_file() and "__pycache__" not in f.parts)
+
+
 def _wheels(session: nox.Session) -> list[Path]:
-    """Wheels of the current version of every package: from dist/ if all are there, else built."""
+    """Wheels of every package from dist/ when all are there and up to date, else built anew."""
     wheels: list[Path] = []
     for package in _packages():
         matches = sorted(DIST.glob(f"{_wheel_stem(package)}-*.whl"))
         if not matches:
             session.log(f"no wheel of {package.name} in dist/: building all packages")
             return _build_into_dist(session)
+        if matches[-1].stat().st_mtime < _newest_source(package):
+            session.log(f"{package.name} changed since its wheel was built: building all")
+            return _build_into_dist(session)
         wheels.append(matches[-1])
-    session.log("using the wheels already in dist/ (run `nox -s build` to refresh them)")
+    session.log("using the wheels in dist/, newer than their sources")
     return wheels
 
 
@@ -269,7 +281,7 @@ def _ensure_wordnet(session: nox.Session) -> None:
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     for command in ([apt_get, "-qq", "update"], [apt_get, "install", "-y", "-qq", "wordnet-base"]):
         try:
-            session.run(*command, env=env, external=True)
+            session.run(*command, env=env, external=True, silent=True)
         except nox.command.CommandFailed:
             session.warn("installing wordnet-base failed: wordnet benchmarks will skip")
             return
@@ -288,19 +300,25 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PRIMARY)
 def typecheck(session: nox.Session) -> None:
-    """Type check: mypy --strict on every package's src and tests, integration, benchmarks."""
+    """Type check: mypy --strict on src and tests of every package, and on all other code."""
     _install_editable(session, MYPY, NOX, *TEST_DEPS)
     mypy = ("mypy", "--strict", *session.posargs)
     # Test folders of different packages hold same-named modules (conftest, test_*): one mypy
     # run per folder keeps them apart; the incremental cache keeps the repeats cheap.
     groups = [[str(p / "src") for p in _packages()]]
     groups += [[str(p / "tests")] for p in _packages() if (p / "tests").is_dir()]
-    for folder in ("tests-integration", "benchmarks", "scripts"):
+    for folder in ("tests-integration", "benchmarks", "scripts", "examples"):
         if any((ROOT / folder).rglob("*.py")):
             groups.append([str(ROOT / folder)])
     groups.append([str(ROOT / "noxfile.py")])
+    failed: list[str] = []
     for group in groups:
-        session.run(*mypy, *group)
+        try:
+            session.run(*mypy, *group)
+        except nox.command.CommandFailed:
+            failed += [str(Path(folder).relative_to(ROOT)) for folder in group]
+    if failed:
+        session.error(f"mypy found errors in: {', '.join(failed)}")
 
 
 @nox.session(python=list(SUPPORTED))

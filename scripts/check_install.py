@@ -119,6 +119,14 @@ class Checker:
                 self.fail(f"store {store}: found.stores.load and `from found import` disagree")
             else:
                 self.ok(f"store {store}: loads ({getattr(loaded, '__name__', loaded)!s})")
+        if set(stores) >= {"nstore", "bstore", "eavstore", "pstore"}:
+            try:
+                from found import bstore, eavstore, nstore, pstore  # the documented spelling
+            except Exception:
+                self.fail(f"from found import ...:\n{traceback.format_exc()}")
+            else:
+                names = ", ".join(m.__name__ for m in (nstore, bstore, eavstore, pstore))
+                self.ok(f"from found import nstore, bstore, eavstore, pstore: {names}")
 
 
 def main(argv: list[str]) -> int:

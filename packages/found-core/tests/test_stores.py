@@ -21,14 +21,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 import found
 import found._hookspecs
-import pytest
 from found import stores
 from found._errors import BaseFoundException
 from found._plugins import make_plugin_manager, plugin_manager
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 HOOKIMPL_SOURCE = """
 from found.stores import hookimpl
@@ -180,7 +181,7 @@ def test_from_found_import_returns_the_module_load_returns(site: FakeSite) -> No
     exec("from found import alpha", namespace)
 
     assert namespace["alpha"] is stores.load("alpha")
-    assert found.alpha is stores.load("alpha")  # type: ignore[attr-defined]  # via __getattr__
+    assert found.alpha is stores.load("alpha")
 
 
 def test_module_getattr_raises_attribute_error_for_unknown_names(site: FakeSite) -> None:

@@ -6,9 +6,10 @@ import importlib.metadata
 import subprocess
 import sys
 
+import pytest
+
 import found.stores
 import found_eavstore
-import pytest
 
 
 @pytest.fixture(autouse=True)

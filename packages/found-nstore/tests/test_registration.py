@@ -6,9 +6,10 @@ import importlib.metadata
 import subprocess
 import sys
 
+import pytest
+
 import found.stores
 import found_nstore
-import pytest
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from found._engines._storage import Clock
 from found._errors import FoundTypeError, UsageError
 from found._interfaces import Database
 
-__all__ = ["ENV_DATABASE", "open"]
+__all__ = ["ENV_DATABASE", "open", "open_now"]
 
 ENV_DATABASE = "FOUND_DATABASE"
 _SCHEMES = ("memory://", "sqlite://", "fdb://")
@@ -49,6 +49,16 @@ async def open(  # noqa: A001 -- found.open is the seed's name
     >>> asyncio.run(main())
     'memory'
     """
+    return open_now(target, clock=clock, api_version=api_version)
+
+
+def open_now(
+    target: str | os.PathLike[str] | None = None,
+    *,
+    clock: Clock | None = None,
+    api_version: int | None = None,
+) -> Any:
+    """:func:`open` without ``await``, for synchronous set-up code such as pytest fixtures."""
     if target is None:
         target = os.environ.get(ENV_DATABASE) or "fdb://"
     if isinstance(target, os.PathLike):
@@ -82,4 +92,4 @@ async def open(  # noqa: A001 -- found.open is the seed's name
     from found._engines._fdb import open_fdb
 
     cluster_file = target[len("fdb://") :] if target.startswith("fdb://") else target
-    return await open_fdb(cluster_file or None, api_version=api_version)
+    return open_fdb(cluster_file or None, api_version=api_version)

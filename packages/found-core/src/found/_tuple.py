@@ -504,32 +504,31 @@ def _encode_items(
     :class:`_IncompleteStampError`), else the list that receives, for each incomplete stamp, the
     index in ``out`` of its 13 bytes.
     """
-    append = out.append
     for v in items:
         tv = type(v)
         if tv is str:
-            append(b"\x02" + v.encode().replace(b"\x00", b"\x00\xff") + b"\x00")
+            out.append(b"\x02" + v.encode().replace(b"\x00", b"\x00\xff") + b"\x00")
         elif tv is int:
             n = (v.bit_length() + 7) >> 3
             if n < 8:
                 if v >= 0:
-                    append((_POS_HEAD[n] + v).to_bytes(n + 1, "big"))
+                    out.append((_POS_HEAD[n] + v).to_bytes(n + 1, "big"))
                 else:
-                    append((_NEG_HEAD[n] + v).to_bytes(n + 1, "big"))
+                    out.append((_NEG_HEAD[n] + v).to_bytes(n + 1, "big"))
             else:
-                append(_encode_wide_int(v, n))
+                out.append(_encode_wide_int(v, n))
         elif tv is bytes:
-            append(b"\x01" + v.replace(b"\x00", b"\x00\xff") + b"\x00")
+            out.append(b"\x01" + v.replace(b"\x00", b"\x00\xff") + b"\x00")
         elif v is None:
-            append(b"\x00\xff" if nested else b"\x00")
+            out.append(b"\x00\xff" if nested else b"\x00")
         elif tv is tuple or tv is list:
-            append(b"\x05")
+            out.append(b"\x05")
             _encode_items(v, out, True, stamps)
-            append(b"\x00")
+            out.append(b"\x00")
         else:
             encoder = _SCALAR_ENCODERS.get(tv)
             if encoder is not None:
-                append(encoder(v))
+                out.append(encoder(v))
             else:
                 _encode_other(v, out, stamps)
 
@@ -801,7 +800,7 @@ def _decode_neg_int(key: bytes, pos: int, end: int) -> tuple[int, int]:
     return int.from_bytes(key[pos + 1 : stop], "big") - _ONES[n], stop
 
 
-# Codes other than those handled inline in _decode_items (00, 01, 02, 05, 15-1c).
+# Codes other than those handled inline in unpack (00, 01, 02, 05, 15-1c).
 _DECODERS: dict[int, Callable[[bytes, int, int], tuple[Any, int]]] = {
     _NEG_BIG_INT: _decode_big_neg_int,
     _INT_ZERO: _decode_zero,
@@ -819,83 +818,24 @@ del _code
 
 
 def _terminator(key: bytes, zero: int, end: int) -> int:
-    """Return the position of the first unescaped 00 at or after the escaped 00 at ``zero``."""
-    find = key.find
+    """Return the position of the first unescaped 00 after the escaped 00 at ``zero``.
+
+    ``end`` if there is none: like ``fdb.tuple``, a string running to the end is accepted.
+    """
     while True:
-        zero = find(b"\x00", zero + 2)
+        zero = key.find(b"\x00", zero + 2)
         if zero < 0:
             return end
         if zero + 1 == end or key[zero + 1] != 0xFF:
             return zero
 
 
-def _decode_items(key: bytes, pos: int, end: int, nested: bool) -> tuple[list[Any], int]:
-    """Decode elements from ``pos`` until ``end`` (or a nested tuple's terminator if nested).
-
-    Return them and the position after the last byte read. Like ``fdb.tuple``, a missing
-    string or tuple terminator at the end of the data is accepted.
-    """
-    items: list[Any] = []
-    append = items.append
-    find = key.find
-    while pos < end:
-        code = key[pos]
-        if code in (_STRING, _BYTES):
-            start = pos + 1
-            zero = find(b"\x00", start)
-            if zero < 0:
-                zero = end
-                data = key[start:]
-            elif zero + 1 < end and key[zero + 1] == 0xFF:
-                zero = _terminator(key, zero, end)
-                data = key[start:zero].replace(b"\x00\xff", b"\x00")
-            else:
-                data = key[start:zero]
-            append(data.decode() if code == _STRING else data)
-            pos = zero + 1
-        elif _INT_ZERO < code < _POS_BIG_INT:
-            n = code - _INT_ZERO
-            if n == 1:
-                if pos + 2 > end:
-                    raise _truncated(key, pos, code)
-                append(key[pos + 1])
-                pos += 2
-            else:
-                stop = pos + 1 + n
-                if stop > end:
-                    raise _truncated(key, pos, code)
-                append(int.from_bytes(key[pos + 1 : stop], "big"))
-                pos = stop
-        elif code == _NULL:
-            if nested:
-                if pos + 1 < end and key[pos + 1] == 0xFF:
-                    append(None)
-                    pos += 2
-                else:
-                    return items, pos + 1
-            else:
-                append(None)
-                pos += 1
-        elif code == _NESTED:
-            inner, pos = _decode_items(key, pos + 1, end, True)
-            append(tuple(inner))
-        else:
-            decoder = _DECODERS.get(code)
-            if decoder is None:
-                raise UsageError(
-                    f"Unknown data type in DB: type code 0x{code:02x} at position {pos} "
-                    f"of {key!r:.200}"
-                )
-            value, pos = decoder(key, pos, end)
-            append(value)
-    return items, pos + 1
-
-
 def unpack(key: bytes, prefix_len: int = 0) -> tuple[Any, ...]:
     """Unpack ``key``, skipping its first ``prefix_len`` bytes, into a tuple.
 
     Lists come back as tuples. An unknown type code raises ``ValueError``, as does data that
-    ends in the middle of a fixed-size element.
+    ends in the middle of a fixed-size element. Like ``fdb.tuple``, a string or nested tuple
+    whose terminator is missing at the very end of the data is accepted.
 
     Example::
 
@@ -908,7 +848,79 @@ def unpack(key: bytes, prefix_len: int = 0) -> tuple[Any, ...]:
         key = _as_bytes(key)
     if prefix_len < 0:
         raise UsageError(f"prefix_len must be >= 0, got {prefix_len}")
-    return tuple(_decode_items(key, prefix_len, len(key), False)[0])
+    # Nested tuples use an explicit stack rather than recursion: ``items`` collects the
+    # innermost open tuple and ``outer`` holds the lists of the tuples around it.
+    items: list[Any] = []
+    outer: list[list[Any]] = []
+    pos = prefix_len
+    end = len(key)
+    try:
+        while pos < end:
+            code = key[pos]
+            if code == 0x02:
+                zero = key.find(b"\x00", pos + 1)
+                if zero < 0:
+                    zero = end
+                    items.append(key[pos + 1 :].decode())
+                elif zero + 1 < end and key[zero + 1] == 0xFF:
+                    zero = _terminator(key, zero, end)
+                    items.append(key[pos + 1 : zero].replace(b"\x00\xff", b"\x00").decode())
+                else:
+                    items.append(key[pos + 1 : zero].decode())
+                pos = zero + 1
+            elif 0x14 < code < 0x1D:
+                if code == 0x15:
+                    items.append(key[pos + 1])  # IndexError if truncated, see below
+                    pos += 2
+                else:
+                    stop = pos + code - 0x13
+                    if stop > end:
+                        raise _truncated(key, pos, code)
+                    items.append(int.from_bytes(key[pos + 1 : stop], "big"))
+                    pos = stop
+            elif code == 0x01:
+                zero = key.find(b"\x00", pos + 1)
+                if zero < 0:
+                    zero = end
+                    items.append(key[pos + 1 :])
+                elif zero + 1 < end and key[zero + 1] == 0xFF:
+                    zero = _terminator(key, zero, end)
+                    items.append(key[pos + 1 : zero].replace(b"\x00\xff", b"\x00"))
+                else:
+                    items.append(key[pos + 1 : zero])
+                pos = zero + 1
+            elif code == 0x00:
+                if not outer:
+                    items.append(None)
+                    pos += 1
+                elif pos + 1 < end and key[pos + 1] == 0xFF:
+                    items.append(None)
+                    pos += 2
+                else:  # the end of a nested tuple
+                    done = tuple(items)
+                    items = outer.pop()
+                    items.append(done)
+                    pos += 1
+            elif code == 0x05:
+                outer.append(items)
+                items = []
+                pos += 1
+            else:
+                decoder = _DECODERS.get(code)
+                if decoder is None:
+                    raise UsageError(
+                        f"Unknown data type in DB: type code 0x{code:02x} at position {pos} "
+                        f"of {key!r:.200}"
+                    )
+                value, pos = decoder(key, pos, end)
+                items.append(value)
+    except IndexError:
+        raise _truncated(key, pos, key[pos]) from None
+    while outer:  # nested tuples left open by the end of the data
+        done = tuple(items)
+        items = outer.pop()
+        items.append(done)
+    return tuple(items)
 
 
 def _as_bytes(key: object) -> bytes:

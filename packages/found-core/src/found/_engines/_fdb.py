@@ -76,7 +76,7 @@ def select_api_version(version: int | None = None) -> Any:
     return fdb
 
 
-async def open_fdb(cluster_file: str | None, *, api_version: int | None = None) -> Any:
+def open_fdb(cluster_file: str | None, *, api_version: int | None = None) -> Any:
     """Open a FoundationDB cluster through the official bindings."""
     fdb = select_api_version(api_version)
     from found._engines._fdb_engine import FDBDatabase

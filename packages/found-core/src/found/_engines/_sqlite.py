@@ -1,0 +1,605 @@
+"""The ``sqlite://PATH`` engine's storage: a durable multi-version map in one SQLite file.
+
+Every value ever written inside the five-second window is a row of ``kv(key, version, value)``,
+``value`` NULL meaning "cleared at this version". A reader at version ``v`` sees, per key, the
+newest row at or below ``v``; the primary key ``(key, version)`` keeps those rows next to each
+other, so a range read is one ordered index scan whose rows Python folds per key, and a point
+read is one index seek.
+
+Several processes may open the same file. SQLite's write lock (``BEGIN IMMEDIATE``) serialises
+commits, so each commit sees every earlier one: it reads the latest version from ``meta``, checks
+its read conflict ranges against the write conflict ranges stored in ``conflicts`` by commits
+newer than its read version (error 1020), and writes its rows, its own write conflict ranges and
+the new version in one SQLite transaction. In WAL mode readers never wait for that lock.
+
+Versions, as in FoundationDB, grow by about 1,000,000 a second of the clock (wall time by
+default, since processes share the file). The latest version is stored, never computed, so a
+read version handed out can never be reused by a commit in flight: ``read_version`` returns the
+stored version, first advancing it to the clock in a tiny write transaction when it has fallen
+more than half a second behind, so that idle time still ages transactions (error 1007).
+
+Old rows are collected in small steps inside commits: each write that supersedes an older row,
+and each clear, leaves a note in ``garbage``; once the note is older than the window (plus a
+second of margin) the key's rows that nobody can read any more are deleted. Write conflict
+ranges older than the window are deleted the same way.
+
+Durability: the database runs in WAL mode. With ``synchronous="NORMAL"`` (the default) a commit
+that returned survives the death of the process (the WAL frames are in the operating system's
+cache); ``synchronous="FULL"`` also survives power loss, at the price of an fsync per commit.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+
+from found._atomic import MutationType, apply_atomic
+from found._engines._memory import conflicts_with, merge_ranges, stamp_key, stamp_value
+from found._engines._storage import (
+    MVCC_WINDOW,
+    VERSIONS_PER_SECOND,
+    Clock,
+    CommitRequest,
+    Mutation,
+)
+from found._errors import FoundTypeError, UsageError, error_for
+
+__all__ = ["FORMAT_VERSION", "SqliteStorage"]
+
+#: Layout of the tables; a file written with a larger number is refused.
+FORMAT_VERSION = 1
+
+# ``PRAGMA application_id`` of a found file ("FNDB"), so that tools like file(1) can tell.
+_APPLICATION_ID = 0x464E4442
+
+_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+# read_version() advances the stored version to the clock when it lags by more than this.
+_BUMP_LAG = VERSIONS_PER_SECOND // 2
+# Rows are collected only once they are this far past the MVCC window, so that a reader whose
+# clock runs a little behind the committer's still finds its snapshot whole.
+_GC_MARGIN = VERSIONS_PER_SECOND
+# A commit runs a collection step at most this often (in versions) unless work is left over.
+_GC_EVERY = VERSIONS_PER_SECOND // 10
+# Garbage notes and conflict rows handled by one collection step: keeps a commit short.
+_GC_BATCH = 256
+_CONFLICT_GC_BATCH = 4096
+# Conflict rows fetched at a time while checking a commit.
+_CONFLICT_FETCH = 2048
+# SQLite's LIMIT is a signed 64-bit integer.
+_MAX_LIMIT = 1 << 62
+
+# SQLite primary result codes (https://sqlite.org/rescode.html).
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+
+# SQLite says "database is locked" (SQLITE_BUSY) when another connection held the write lock
+# for longer than the busy timeout. That maps onto FoundationDB error 1038 database_locked: the
+# same words, and like SQLITE_BUSY it is a retryable_not_committed error (we roll back, so
+# nothing was written) that on_error retries with exponential backoff, which is what lock
+# contention wants. 1020 would be a lie (no conflict was found), 1037 process_behind and 1213
+# tag_throttled describe cluster states a user of a file cannot relate to.
+_BUSY_CODE = 1038
+_ERROR_CODES = {
+    _SQLITE_BUSY: _BUSY_CODE,
+    _SQLITE_LOCKED: _BUSY_CODE,
+    _SQLITE_READONLY: 1514,  # file_not_writable
+    _SQLITE_FULL: 1514,  # file_not_writable
+    _SQLITE_IOERR: 1510,  # io_error
+    _SQLITE_CORRUPT: 1522,  # file_corrupt
+    _SQLITE_NOTADB: 1522,  # file_corrupt
+    _SQLITE_CANTOPEN: 1513,  # file_not_readable
+}
+_PLATFORM_ERROR = 1500
+
+_SCHEMA = (
+    "CREATE TABLE kv (key BLOB NOT NULL, version INTEGER NOT NULL, value BLOB,"
+    " PRIMARY KEY (key, version)) WITHOUT ROWID",
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value)",
+    # Clustered by version: the conflict check scans the rows after a read version, the
+    # collector deletes the rows before the window.
+    "CREATE TABLE conflicts (version INTEGER NOT NULL, begin_key BLOB NOT NULL,"
+    " end_key BLOB NOT NULL, PRIMARY KEY (version, begin_key, end_key)) WITHOUT ROWID",
+    "CREATE TABLE garbage (version INTEGER NOT NULL, key BLOB NOT NULL,"
+    " PRIMARY KEY (version, key)) WITHOUT ROWID",
+)
+
+_GET = "SELECT value FROM kv WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1"
+_GET_LATEST = "SELECT value FROM kv WHERE key = ? ORDER BY version DESC LIMIT 1"
+_RANGE_FORWARD = (
+    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
+    " ORDER BY key, version LIMIT ?"
+)
+_RANGE_REVERSE = (
+    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
+    " ORDER BY key DESC, version DESC LIMIT ?"
+)
+_META_VERSION = "SELECT value FROM meta WHERE name = 'version'"
+_SET_META_VERSION = "UPDATE meta SET value = ? WHERE name = 'version'"
+_BUMP_META_VERSION = "UPDATE meta SET value = max(value, ?) WHERE name = 'version'"
+_CONFLICTS_AFTER = "SELECT begin_key, end_key FROM conflicts WHERE version > ?"
+_INSERT_CONFLICT = "INSERT OR IGNORE INTO conflicts (version, begin_key, end_key) VALUES (?, ?, ?)"
+
+# Writing a value: note the key for collection if this write supersedes an older row.
+_NOTE_SET = (
+    "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, ?2"
+    " WHERE EXISTS (SELECT 1 FROM kv WHERE key = ?2 AND version < ?1)"
+)
+_SET = "INSERT OR REPLACE INTO kv (key, version, value) VALUES (?, ?, ?)"
+# Clearing one key: only when its latest row holds a value (a row of this commit included).
+_LIVE_AT_LATEST = "(SELECT value IS NOT NULL FROM kv WHERE key = ?2 ORDER BY version DESC LIMIT 1)"
+_NOTE_CLEAR = "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, ?2 WHERE " + _LIVE_AT_LATEST
+_CLEAR = (
+    "INSERT OR REPLACE INTO kv (key, version, value) SELECT ?2, ?1, NULL WHERE " + _LIVE_AT_LATEST
+)
+# Clearing a range: every key in it whose latest row holds a value.
+_LIVE_IN_RANGE = (
+    " FROM kv AS k WHERE k.key >= ?2 AND k.key < ?3 AND k.value IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = k.key AND version > k.version)"
+)
+_NOTE_CLEAR_RANGE = "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, k.key" + _LIVE_IN_RANGE
+_CLEAR_RANGE = (
+    "INSERT OR REPLACE INTO kv (key, version, value) SELECT k.key, ?1, NULL" + _LIVE_IN_RANGE
+)
+
+# Collection of one noted key at horizon ?2: drop the rows older than the newest one at or
+# below the horizon, then the key itself if what is left is a clear at or below the horizon.
+_GC_NOTES = "SELECT version, key FROM garbage WHERE version <= ? ORDER BY version, key LIMIT ?"
+_GC_PRUNE = (
+    "DELETE FROM kv WHERE key = ?1 AND version <"
+    " (SELECT max(version) FROM kv WHERE key = ?1 AND version <= ?2)"
+)
+_GC_TOMBSTONE = (
+    "DELETE FROM kv WHERE key = ?1 AND"
+    " (SELECT version <= ?2 AND value IS NULL FROM kv WHERE key = ?1"
+    " ORDER BY version DESC LIMIT 1)"
+)
+_GC_FORGET = "DELETE FROM garbage WHERE version = ? AND key = ?"
+_GC_CONFLICT_BOUND = (
+    "SELECT version FROM conflicts WHERE version <= ? ORDER BY version LIMIT 1 OFFSET ?"
+)
+_GC_CONFLICTS_UPTO = "DELETE FROM conflicts WHERE version <= ?"
+
+
+def _result_code(error: sqlite3.Error) -> int | None:
+    """The primary SQLite result code of ``error`` (read from its message before 3.11)."""
+    code: int | None = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF
+    text = str(error).lower()
+    for words, result in (
+        ("locked", _SQLITE_BUSY),
+        ("busy", _SQLITE_BUSY),
+        ("readonly", _SQLITE_READONLY),
+        ("disk i/o", _SQLITE_IOERR),
+        ("malformed", _SQLITE_CORRUPT),
+        ("full", _SQLITE_FULL),
+        ("unable to open", _SQLITE_CANTOPEN),
+        ("not a database", _SQLITE_NOTADB),
+    ):
+        if words in text:
+            return result
+    return None
+
+
+class SqliteStorage:
+    """Multi-version ordered storage in a SQLite file, shared safely between processes.
+
+    ``path`` is created when missing. ``clock`` gives seconds (wall time by default: every
+    process sharing the file must use the same clock). ``synchronous`` is SQLite's setting:
+    ``"NORMAL"`` keeps acknowledged commits through a crash of the process, ``"FULL"`` through
+    a power loss too. ``busy_timeout`` is how many seconds a commit waits for another process
+    holding the write lock before it fails with the retryable error 1038.
+
+    >>> import tempfile, os
+    >>> from found._engines._storage import CommitRequest, Mutation
+    >>> from found._atomic import MutationType
+    >>> path = os.path.join(tempfile.mkdtemp(), "data.found")
+    >>> s = SqliteStorage(path)
+    >>> v, _ = s.commit(CommitRequest(None, [], [(b"k", b"k\\x00")],
+    ...                  [Mutation(MutationType.SET_VALUE, b"k", b"v")]))
+    >>> s.get(b"k", v), s.get(b"k", v - 1)
+    (b'v', None)
+    >>> s.close()
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        clock: Clock = time.time,
+        *,
+        synchronous: str = "NORMAL",
+        busy_timeout: float = 1.0,
+    ) -> None:
+        if not isinstance(synchronous, str):
+            raise FoundTypeError(
+                f"synchronous must be a str, got {type(synchronous).__name__}: {synchronous!r:.60}"
+            )
+        mode = synchronous.upper()
+        if mode not in _SYNCHRONOUS:
+            raise UsageError(
+                f"synchronous must be one of {', '.join(_SYNCHRONOUS)}, got {synchronous!r:.60}"
+            )
+        if isinstance(busy_timeout, bool) or not isinstance(busy_timeout, (int, float)):
+            raise FoundTypeError(
+                f"busy_timeout must be a number of seconds, got {type(busy_timeout).__name__}"
+            )
+        if not busy_timeout >= 0:
+            raise UsageError(f"busy_timeout must be >= 0 seconds, got {busy_timeout!r}")
+        self.path = os.fspath(path)
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._closed = False
+        self._next_gc = 0
+        self._gc_backlog = False
+        try:
+            self._conn = sqlite3.connect(
+                self.path,
+                timeout=float(busy_timeout),
+                isolation_level=None,  # we issue BEGIN and COMMIT ourselves
+                check_same_thread=False,  # calls are serialised by self._lock instead
+            )
+        except sqlite3.Error as e:
+            raise UsageError(f"cannot open the SQLite database {self.path!r}: {e}") from e
+        try:
+            self._open(mode)
+        except BaseException:
+            self._conn.close()
+            self._closed = True
+            raise
+
+    # -- opening --------------------------------------------------------------------------
+    def _open(self, synchronous: str) -> None:
+        conn = self._conn
+        try:
+            app_id, tables = self._inspect()
+        except sqlite3.DatabaseError as e:
+            raise UsageError(f"{self.path!r} is not a found database: {e}") from e
+        if app_id not in (0, _APPLICATION_ID):
+            raise UsageError(
+                f"{self.path!r} is not a found database: its SQLite application_id is "
+                f"{app_id:#x}, found writes {_APPLICATION_ID:#x}"
+            )
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {synchronous}")
+            if not tables:
+                self._create()
+                app_id, tables = self._inspect()
+        except sqlite3.Error as e:
+            raise self._error(e) from e
+        self._check_format(tables)
+
+    def _inspect(self) -> tuple[int, set[str]]:
+        conn = self._conn
+        row = conn.execute("PRAGMA application_id").fetchone()
+        app_id = int(row[0]) if row else 0
+        tables = {
+            name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        return app_id, tables
+
+    def _create(self) -> None:
+        # Two processes may create the same file at once: decide under the write lock.
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            ).fetchone()
+            if exists is None:
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.executemany(
+                    "INSERT INTO meta (name, value) VALUES (?, ?)",
+                    [("format", FORMAT_VERSION), ("version", max(self.now_version(), 1))],
+                )
+                conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _check_format(self, tables: set[str]) -> None:
+        missing = {"kv", "meta", "conflicts", "garbage"} - tables
+        if "meta" in missing:
+            raise UsageError(
+                f"{self.path!r} is a SQLite database but not a found database "
+                f"(it has no meta table; tables: {', '.join(sorted(tables))})"
+            )
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+        except sqlite3.Error as e:
+            raise UsageError(f"{self.path!r} is not a found database: {e}") from e
+        fmt = row[0] if row else None
+        if not isinstance(fmt, int):
+            raise UsageError(f"{self.path!r} is not a found database (no format number)")
+        if fmt > FORMAT_VERSION:
+            raise UsageError(
+                f"{self.path!r} was written by a newer found (format {fmt}); this version "
+                f"reads format {FORMAT_VERSION}: upgrade found-core"
+            )
+        if fmt < 1 or missing:
+            raise UsageError(
+                f"{self.path!r} is not a valid found database (format {fmt}, missing tables: "
+                f"{', '.join(sorted(missing)) or 'none'})"
+            )
+
+    # -- errors ---------------------------------------------------------------------------
+    def _error(self, error: sqlite3.Error) -> BaseException:
+        """The typed error to raise for a SQLite failure: never a raw ``sqlite3`` one."""
+        if self._closed:
+            return UsageError(f"the SQLite storage {self.path!r} is closed")
+        code = _result_code(error)
+        fdb_code = _ERROR_CODES.get(code, _PLATFORM_ERROR) if code is not None else None
+        if fdb_code is None:
+            if isinstance(error, (sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+                return UsageError(f"SQLite storage {self.path!r}: {error}")
+            fdb_code = _PLATFORM_ERROR
+        base = error_for(fdb_code)
+        return error_for(fdb_code, f"{base.description} (SQLite: {error})")
+
+    # -- versions -------------------------------------------------------------------------
+    def now_version(self) -> int:
+        """The clock's version now."""
+        return int(self.clock() * VERSIONS_PER_SECOND)
+
+    def _stored_version(self) -> int:
+        row = self._conn.execute(_META_VERSION).fetchone()
+        return int(row[0])
+
+    def read_version(self) -> int:
+        """The latest committed version, first advanced to the clock if it lags behind."""
+        with self._lock:
+            conn = self._conn
+            try:
+                latest = self._stored_version()
+                now = self.now_version()
+                if now - latest <= _BUMP_LAG:
+                    return latest
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    conn.execute(_BUMP_META_VERSION, (now,))
+                    latest = self._stored_version()
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as e:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    if _result_code(e) not in (_SQLITE_BUSY, _SQLITE_LOCKED):
+                        raise
+                    # Another process holds the write lock (and is about to advance the
+                    # version itself): the stored version is still a safe read version.
+                    latest = self._stored_version()
+                return latest
+            except sqlite3.Error as e:
+                raise self._error(e) from e
+
+    def latest_version(self) -> int:
+        """The newest version committed or handed out as a read version, by any process."""
+        with self._lock:
+            try:
+                return self._stored_version()
+            except sqlite3.Error as e:
+                raise self._error(e) from e
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, key: bytes, version: int) -> bytes | None:
+        """The value at ``version``."""
+        with self._lock:
+            try:
+                row = self._conn.execute(_GET, (key, version)).fetchone()
+            except sqlite3.Error as e:
+                raise self._error(e) from e
+        if row is None:
+            return None
+        value: bytes | None = row[0]
+        return value
+
+    def read_range(
+        self, begin: bytes, end: bytes, version: int, limit: int, reverse: bool
+    ) -> list[tuple[bytes, bytes]]:
+        """Up to ``limit`` live pairs in ``[begin, end)`` at ``version``."""
+        if limit < 1:
+            raise UsageError(f"limit must be >= 1, got {limit!r}")
+        if begin >= end:
+            return []
+        with self._lock:
+            try:
+                return self._read_range(begin, end, version, limit, reverse)
+            except sqlite3.Error as e:
+                raise self._error(e) from e
+
+    def _read_range(
+        self, begin: bytes, end: bytes, version: int, limit: int, reverse: bool
+    ) -> list[tuple[bytes, bytes]]:
+        # The scan returns every row at or below ``version``, grouped by key. Folding the rows
+        # into a dict keeps, per key, the value of the last row seen: the newest version when
+        # scanning forward (versions ascending). Backwards the newest row of a key comes first,
+        # so the rows are folded in reverse and the dict read back to front. The fetch asks for
+        # one row more than needed so that the last key still to be returned is known to be
+        # complete; a key cut by the LIMIT is read again from its first row by the next query.
+        execute = self._conn.execute
+        out: list[tuple[bytes, bytes]] = []
+        while True:
+            want = limit - len(out)
+            fetch = min(want + 1 + (want >> 4), _MAX_LIMIT)
+            if reverse:
+                rows = execute(_RANGE_REVERSE, (begin, end, version, fetch)).fetchall()
+                folded = dict(reversed(rows))
+            else:
+                rows = execute(_RANGE_FORWARD, (begin, end, version, fetch)).fetchall()
+                folded = dict(rows)
+            more = len(rows) == fetch
+            if more:
+                last: bytes = rows[-1][0]
+                del folded[last]
+                if not folded:
+                    # One key has more versions than the whole batch (a hot key): seek its
+                    # value directly and move past it.
+                    row = execute(_GET, (last, version)).fetchone()
+                    if row is not None and row[0] is not None:
+                        out.append((last, row[0]))
+                    if reverse:
+                        end = last
+                    else:
+                        begin = last + b"\x00"
+                    if len(out) >= limit or begin >= end:
+                        return out
+                    continue
+            items = reversed(folded.items()) if reverse else folded.items()
+            if None in folded.values():
+                out.extend([item for item in items if item[1] is not None])
+            else:
+                out.extend(items)
+            if not more or len(out) >= limit:
+                del out[limit:]
+                return out
+            if reverse:
+                end = last + b"\x00"
+            else:
+                begin = last
+
+    # -- commit ---------------------------------------------------------------------------
+    def commit(self, request: CommitRequest) -> tuple[int, int]:
+        """Decide and apply one commit, atomically and durably; return ``(version, 0)``."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    version = self._commit_locked(request)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as e:
+                raise self._error(e) from e
+        return version, 0
+
+    def _commit_locked(self, request: CommitRequest) -> int:
+        conn = self._conn
+        latest = self._stored_version()
+        version = max(latest + 1, self.now_version())
+        rv = request.read_version
+        if request.read_conflicts and rv is not None:
+            if version - rv > MVCC_WINDOW:
+                raise error_for(1007)
+            if rv < latest:  # no commit can be newer than rv otherwise
+                self._check_conflicts(merge_ranges(list(request.read_conflicts)), rv)
+        stamp = version.to_bytes(8, "big") + b"\x00\x00"
+        writes = list(request.write_conflicts)
+        self._apply(request.mutations, version, stamp, writes)
+        merged = merge_ranges(writes)
+        if merged:
+            conn.executemany(_INSERT_CONFLICT, [(version, b, e) for b, e in merged])
+        conn.execute(_SET_META_VERSION, (version,))
+        if self._gc_backlog or version >= self._next_gc:
+            self._collect(version)
+            self._next_gc = version + _GC_EVERY
+        return version
+
+    def _check_conflicts(self, reads: list[tuple[bytes, bytes]], read_version: int) -> None:
+        if not reads:
+            return
+        cursor = self._conn.execute(_CONFLICTS_AFTER, (read_version,))
+        try:
+            while True:
+                batch = cursor.fetchmany(_CONFLICT_FETCH)
+                if not batch:
+                    return
+                if conflicts_with(reads, batch):
+                    raise error_for(1020)
+        finally:
+            cursor.close()
+
+    def _apply(
+        self,
+        mutations: Sequence[Mutation],
+        version: int,
+        stamp: bytes,
+        writes: list[tuple[bytes, bytes]],
+    ) -> None:
+        # Every mutation of one commit lands at the same version, so only the last value given
+        # to a key matters: they are gathered in ``pending`` and written together. A range
+        # clear is done by SQLite over the stored rows, after writing what is pending.
+        conn = self._conn
+        pending: dict[bytes, bytes | None] = {}
+        for m in mutations:
+            op = m.op
+            if op == MutationType.SET_VALUE:
+                pending[m.key] = m.param
+            elif op == MutationType.CLEAR_RANGE:
+                if m.key < m.param:
+                    self._flush(pending, version)
+                    params = (version, m.key, m.param)
+                    conn.execute(_NOTE_CLEAR_RANGE, params)
+                    conn.execute(_CLEAR_RANGE, params)
+            elif op == MutationType.SET_VERSIONSTAMPED_KEY:
+                key = stamp_key(m.key, stamp)
+                writes.append((key, key + b"\x00"))
+                pending[key] = m.param
+            elif op == MutationType.SET_VERSIONSTAMPED_VALUE:
+                pending[m.key] = stamp_value(m.param, stamp)
+            else:
+                if m.key in pending:
+                    existing = pending[m.key]
+                else:
+                    row = conn.execute(_GET_LATEST, (m.key,)).fetchone()
+                    existing = None if row is None else row[0]
+                pending[m.key] = apply_atomic(op, existing, m.param)
+        self._flush(pending, version)
+
+    def _flush(self, pending: dict[bytes, bytes | None], version: int) -> None:
+        if not pending:
+            return
+        conn = self._conn
+        sets = [(k, version, v) for k, v in pending.items() if v is not None]
+        if sets:
+            conn.executemany(_NOTE_SET, [(version, k) for k, _, _ in sets])
+            conn.executemany(_SET, sets)
+        if len(sets) < len(pending):
+            clears = [(version, k) for k, v in pending.items() if v is None]
+            conn.executemany(_NOTE_CLEAR, clears)
+            conn.executemany(_CLEAR, clears)
+        pending.clear()
+
+    def _collect(self, version: int) -> None:
+        """One bounded step of garbage collection, inside the commit's SQLite transaction."""
+        conn = self._conn
+        horizon = version - MVCC_WINDOW - _GC_MARGIN
+        notes = conn.execute(_GC_NOTES, (horizon, _GC_BATCH)).fetchall()
+        if notes:
+            keys = [(key, horizon) for _, key in notes]
+            conn.executemany(_GC_PRUNE, keys)
+            conn.executemany(_GC_TOMBSTONE, keys)
+            conn.executemany(_GC_FORGET, notes)
+        # A later commit accepts read versions down to its version - MVCC_WINDOW, so it only
+        # needs the conflict ranges of newer commits.
+        cutoff = version - MVCC_WINDOW
+        bound = conn.execute(_GC_CONFLICT_BOUND, (cutoff, _CONFLICT_GC_BATCH)).fetchone()
+        conn.execute(_GC_CONFLICTS_UPTO, (cutoff if bound is None else bound[0],))
+        self._gc_backlog = len(notes) == _GC_BATCH or bound is not None
+
+    # -- closing --------------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the file; later calls raise :class:`~found.UsageError`. Closing twice is fine."""
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self._conn.close()
+            except sqlite3.Error as e:
+                raise self._error(e) from e
+            finally:
+                self._closed = True

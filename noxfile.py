@@ -193,12 +193,17 @@ def _wheel_stem(package: Path) -> str:
 
 
 def _install_editable(session: nox.Session, *extra: str) -> None:
-    """Install every package editable (no build isolation: hatchling goes in once) + extras."""
-    session.install(*EDITABLE)
+    """Install ``extra`` requirements, then every package editable.
+
+    The editable installs skip build isolation (hatchling goes into the venv once instead of
+    into a throwaway env per package); the extras keep it, because some of them (the
+    foundationdb bindings) come only as an sdist that needs setuptools to build.
+    """
+    session.install(*EDITABLE, *extra)
     editables: list[str] = []
     for package in _packages():
         editables += ["-e", str(package)]
-    session.install("--no-build-isolation", *editables, *extra)
+    session.install("--no-build-isolation", *editables)
 
 
 def _build_into_dist(session: nox.Session) -> list[Path]:
@@ -209,7 +214,11 @@ def _build_into_dist(session: nox.Session) -> list[Path]:
         # Default ``build`` makes the sdist, then the wheel from the unpacked sdist: a file
         # missing from the sdist shows up here, not on a user's machine.
         session.run("python", "-m", "build", "--no-isolation", "--outdir", str(DIST), str(package))
-    return sorted(DIST.glob("*.whl"))
+    wheels = [sorted(DIST.glob(f"{_wheel_stem(p)}-*.whl")) for p in _packages()]
+    missing = [p.name for p, found in zip(_packages(), wheels, strict=True) if not found]
+    if missing:
+        session.error(f"no wheel was built for {', '.join(missing)}")
+    return [found[-1] for found in wheels]
 
 
 def _newest_source(package: Path) -> float:

@@ -32,7 +32,7 @@ def _batch_seconds(fn: _Fn, items: Sequence[Any], loops: int) -> float:
 
 def _race(ours_fn: _Fn, anchor_fn: _Fn, items: Sequence[Any], quick: bool) -> tuple[float, float]:
     """Return (ours, anchor) in operations per second, best of alternating rounds."""
-    rounds, budget = (3, 0.006) if quick else (7, 0.05)
+    rounds, budget = (5, 0.006) if quick else (7, 0.05)
     _batch_seconds(ours_fn, items, 1)  # warm up both (caches, specialised bytecode)
     _batch_seconds(anchor_fn, items, 1)
     # Calibrate the loop count on ours so one round of ours takes about ``budget`` seconds.

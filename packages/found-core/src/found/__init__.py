@@ -163,6 +163,6 @@ __all__ = [
 
 def __getattr__(name: str) -> types.ModuleType:
     """``from found import nstore``: load an installed store on first use."""
-    from found import stores
+    from found.stores import _module_getattr
 
-    return stores._module_getattr(name)
+    return _module_getattr(name)

@@ -442,7 +442,7 @@ class SqliteStorage:
             more = len(rows) == fetch
             if more:
                 last: bytes = rows[-1][0]
-                del folded[last]
+                pass
                 if not folded:
                     # One key has more versions than the whole batch (a hot key): seek its
                     # value directly and move past it.

@@ -113,7 +113,8 @@ async def contention(db: found.Database) -> tuple[int, int]:
             await found.transactional(db, increment)
 
     await asyncio.gather(*(worker() for _ in range(50)))
-    total = int(await found.transactional(db, found.get, key) or b"0")
+    stored = await found.transactional(db, found.get, key)
+    total = int(stored or b"0")
     return total, attempts - 1000
 
 
@@ -147,13 +148,13 @@ async def main(target: str | None) -> None:
             print(f"contention: 50 tasks x 20 increments = {total} "
                   f"({retried} conflicts retried, {1000 / seconds:,.0f} commits/s)")
 
-            async def log(tx: found.Transaction, text: str) -> object:
+            async def log(tx: found.Transaction, text: str) -> asyncio.Future[bytes]:
                 key = found.pack_with_versionstamp(("log", found.Versionstamp()))
                 found.set_versionstamped_key(tx, key, text.encode())
                 return found.get_versionstamp(tx)
 
             for text in ("first", "second"):
-                stamp = await (await found.transactional(db, log, text))  # type: ignore[misc]
+                stamp = await (await found.transactional(db, log, text))
                 print(f"log entry {text!r} got versionstamp {stamp.hex()}")
         print("installed stores:", ", ".join(found.stores.names()) or "(none)")
 

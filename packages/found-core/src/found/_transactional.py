@@ -5,14 +5,13 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, TypeVar, overload
 
 from found._errors import FoundException, FoundTypeError, UsageError
 from found._interfaces import Database, Transaction
 
 __all__ = ["transaction", "transactional"]
 
-P = ParamSpec("P")
 R = TypeVar("R")
 
 
@@ -25,15 +24,39 @@ def _configure(tx: Transaction, retry_limit: int | None, timeout: float | None) 
         tx.options.set_timeout(round(timeout * 1000))
 
 
+@overload
 async def transactional(
     db: Database | Transaction,
-    func: Callable[Concatenate[Any, P], Awaitable[R]] | Callable[Concatenate[Any, P], R],
-    *args: P.args,
+    func: Callable[..., Awaitable[R]],
+    *args: Any,
     snapshot: bool = False,
     retry_limit: int | None = None,
     timeout: float | None = None,
-    **kwargs: P.kwargs,
-) -> R:
+    **kwargs: Any,
+) -> R: ...
+
+
+@overload
+async def transactional(
+    db: Database | Transaction,
+    func: Callable[..., R],
+    *args: Any,
+    snapshot: bool = False,
+    retry_limit: int | None = None,
+    timeout: float | None = None,
+    **kwargs: Any,
+) -> R: ...
+
+
+async def transactional(
+    db: Database | Transaction,
+    func: Callable[..., Any],
+    *args: Any,
+    snapshot: bool = False,
+    retry_limit: int | None = None,
+    timeout: float | None = None,
+    **kwargs: Any,
+) -> Any:
     """Run ``func(tx, *args, **kwargs)`` in a transaction and commit it, retrying as needed.
 
     ``func`` is usually an async function; a plain function (such as ``found.set``) works too.

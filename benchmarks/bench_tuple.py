@@ -8,6 +8,7 @@ both alike instead of one of them. Run it alone with ``python benchmarks/bench_t
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 import time
@@ -17,38 +18,49 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from _harness import Row, row
+
 from found import _tuple as ours
 
 _Fn = Callable[[Any], Any]
 
 
-def _batch_seconds(fn: _Fn, items: Sequence[Any], loops: int) -> float:
-    """Seconds for ``loops`` passes of ``fn`` over ``items``, with minimal loop overhead."""
-    start = time.perf_counter()
-    for _ in range(loops):
-        deque(map(fn, items), maxlen=0)
-    return time.perf_counter() - start
+def _seconds(fn: _Fn, items: Sequence[Any], loops: int) -> float:
+    """Seconds for ``loops`` passes of ``fn`` over ``items``, minimal loop overhead, no GC."""
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(loops):
+            deque(map(fn, items), maxlen=0)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
 
 
-def _race(ours_fn: _Fn, anchor_fn: _Fn, items: Sequence[Any], quick: bool) -> tuple[float, float]:
-    """Return (ours, anchor) in operations per second, best of alternating rounds."""
-    rounds, budget = (5, 0.006) if quick else (7, 0.05)
-    _batch_seconds(ours_fn, items, 1)  # warm up both (caches, specialised bytecode)
-    _batch_seconds(anchor_fn, items, 1)
-    # Calibrate the loop count on ours so one round of ours takes about ``budget`` seconds.
+def _race(
+    ours_fn: _Fn, anchor_fn: _Fn, items: Sequence[Any], rounds: int, budget: float
+) -> tuple[float, float]:
+    """(ours, anchor) in ops/s: the best of ``rounds`` alternating rounds of the same work.
+
+    ``_harness.interleaved`` does the same with a ``gc.collect()`` before every timed call; that
+    costs several milliseconds here, too much for the 2-second quick run. This collects once
+    per workload and pauses the collector while timing.
+    """
+    gc.collect()
+    _seconds(ours_fn, items, 1)  # warm up both (caches, specialised bytecode)
+    _seconds(anchor_fn, items, 1)
     loops = 1
-    while True:
-        elapsed = _batch_seconds(ours_fn, items, loops)
-        if elapsed >= budget / 4 or loops >= 1 << 20:
-            break
+    while (elapsed := _seconds(ours_fn, items, loops)) < budget / 4 and loops < 1 << 20:
         loops *= 2
-    loops = max(1, int(loops * budget / max(elapsed, 1e-9)))
-    best_ours = best_anchor = math.inf
+    loops = max(1, round(loops * budget / max(elapsed, 1e-9)))
+    best = {ours_fn: math.inf, anchor_fn: math.inf}
+    order = [ours_fn, anchor_fn]
     for _ in range(rounds):
-        best_ours = min(best_ours, _batch_seconds(ours_fn, items, loops))
-        best_anchor = min(best_anchor, _batch_seconds(anchor_fn, items, loops))
+        for fn in order:
+            best[fn] = min(best[fn], _seconds(fn, items, loops))
+        order.reverse()
     ops = loops * len(items)
-    return ops / best_ours, ops / best_anchor
+    return ops / best[ours_fn], ops / best[anchor_fn]
 
 
 def _workloads(fdb_tuple: Any) -> list[tuple[str, _Fn, _Fn, list[Any]]]:
@@ -86,7 +98,7 @@ def _workloads(fdb_tuple: Any) -> list[tuple[str, _Fn, _Fn, list[Any]]]:
     return rows
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
+def run(quick: bool) -> list[Row]:
     """Time every workload; one row per workload with ops/s for ours and for ``fdb.tuple``."""
     import fdb
     import fdb.tuple as fdb_tuple  # the anchor; imported here so a missing binding fails late
@@ -104,28 +116,25 @@ def run(quick: bool) -> list[dict[str, Any]]:
             del fdb.impl
 
 
-def _run(fdb_tuple: Any, quick: bool) -> list[dict[str, Any]]:
-    results: list[dict[str, Any]] = []
+def _run(fdb_tuple: Any, quick: bool) -> list[Row]:
+    rounds, budget = (9, 0.003) if quick else (15, 0.025)
+    results: list[Row] = []
     for workload, ours_fn, anchor_fn, items in _workloads(fdb_tuple):
-        mine, theirs = _race(ours_fn, anchor_fn, items, quick)
-        results.append(
-            {
-                "workload": workload,
-                "unit": "ops/s",
-                "ours": mine,
-                "anchor_name": "fdb.tuple",
-                "anchor": theirs,
-            }
-        )
+        mine, theirs = _race(ours_fn, anchor_fn, items, rounds, budget)
+        results.append(row(workload, "ops/s", mine, "fdb.tuple", theirs))
     return results
 
 
-if __name__ == "__main__":
+def _main() -> None:
     began = time.perf_counter()
-    rows = run(quick="--quick" in sys.argv[1:])
-    for row in rows:
+    for line in run(quick="--quick" in sys.argv[1:]):
+        anchor = line["anchor"] or float("nan")
         print(
-            f"{row['workload']:<34} ours {row['ours']:>12,.0f} {row['unit']}  "
-            f"{row['anchor_name']} {row['anchor']:>12,.0f}  ratio {row['ours'] / row['anchor']:.2f}"
+            f"{line['workload']:<34} ours {line['ours']:>12,.0f} {line['unit']}  "
+            f"{line['anchor_name']} {anchor:>12,.0f}  ratio {line['ours'] / anchor:.2f}"
         )
     print(f"({time.perf_counter() - began:.2f} s)")
+
+
+if __name__ == "__main__":
+    _main()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import itertools
 import struct
 import types
 import uuid
@@ -16,6 +17,9 @@ from functools import cmp_to_key
 from typing import Any, NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from found import _tuple as tup
 from found._errors import BaseFoundException, FoundTypeError, UsageError
 from found._tuple import (
@@ -29,8 +33,6 @@ from found._tuple import (
     tuple_range,
     unpack,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 INF = float("inf")
 FF10 = b"\xff" * 10
@@ -295,11 +297,11 @@ def test_concatenation_and_prefix() -> None:
 
 def test_verified_sort_order_of_types() -> None:
     """U-03's sorted example is in order both by packed bytes and by compare()."""
-    ordered = [None, b"", b"\x00", "", (), (None,), -(2**70), -1, 0, 1, 2**70, -1.0, 1.0]
+    ordered: list[Any] = [None, b"", b"\x00", "", (), (None,), -(2**70), -1, 0, 1, 2**70, -1.0, 1.0]
     ordered += [False, True, UUID0, Versionstamp(b"\x00" * 10), Versionstamp.incomplete()]
     keys = [pack((v,)) for v in ordered[:-1]]
     assert keys == sorted(keys)
-    for low, high in zip(ordered, ordered[1:], strict=False):
+    for low, high in itertools.pairwise(ordered):
         assert compare((low,), (high,)) == -1
         assert compare((high,), (low,)) == 1
 
@@ -311,7 +313,7 @@ def test_floats_sort_in_ieee_total_order() -> None:
     keys = [pack((v,)) for v in ordered]
     assert keys == sorted(keys)
     assert len(set(keys)) == len(keys)
-    assert [compare((a,), (b,)) for a, b in zip(ordered, ordered[1:], strict=False)] == [-1] * 7
+    assert [compare((a,), (b,)) for a, b in itertools.pairwise(ordered)] == [-1] * 7
     singles = [SingleFloat(v) for v in ordered]
     assert [pack((v,)) for v in singles] == sorted(pack((v,)) for v in singles)
     assert singles == sorted(singles)
@@ -551,14 +553,14 @@ def test_oversized_int_and_bad_text_raise_value_error() -> None:
 # Properties against the oracle
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(_tuples)
 def test_pack_matches_fdb_tuple(oracle: Any, value: tuple[Any, ...]) -> None:
     """pack(t) is byte-for-byte fdb.tuple.pack(t) (U-01..U-04, U-08)."""
     assert pack(value) == oracle.pack(_to_fdb(value, oracle))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(_tuples, st.one_of(st.none(), st.binary(max_size=6)))
 def test_unpack_inverts_pack(oracle: Any, value: tuple[Any, ...], prefix: bytes | None) -> None:
     """unpack(pack(t)) gives t back (floats bit for bit) and agrees with fdb.tuple.unpack."""
@@ -569,7 +571,7 @@ def test_unpack_inverts_pack(oracle: Any, value: tuple[Any, ...], prefix: bytes 
     assert _canon(ours) == _canon(oracle.unpack(packed, skip))
 
 
-@settings(max_examples=300)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_tuples, min_size=2, max_size=8))
 def test_packed_order_is_compare_order(oracle: Any, values: list[tuple[Any, ...]]) -> None:
     """Sorting by packed bytes, by compare() and by fdb.tuple.compare agree (U-03)."""
@@ -577,11 +579,11 @@ def test_packed_order_is_compare_order(oracle: Any, values: list[tuple[Any, ...]
     assert [pack(v) for v in sorted(values, key=cmp_to_key(compare))] == by_bytes
     theirs = sorted((_to_fdb(v, oracle) for v in values), key=cmp_to_key(oracle.compare))
     assert [oracle.pack(v) for v in theirs] == by_bytes
-    for a, b in zip(values, values[1:], strict=False):
+    for a, b in itertools.pairwise(values):
         assert compare(a, b) == _sign((pack(a) > pack(b)) - (pack(a) < pack(b)))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(
         st.recursive(st.one_of(_scalars, _incomplete_stamps), _nest, max_leaves=6), max_size=4
@@ -598,7 +600,7 @@ def test_compare_matches_fdb_tuple(oracle: Any, left: list[Any], right: list[Any
     assert compare(a, a) == 0
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(_with_stamps(1), st.one_of(st.none(), st.binary(max_size=6)))
 def test_pack_with_versionstamp_matches_fdb_tuple(
     oracle: Any, value: tuple[Any, ...], prefix: bytes | None
@@ -612,7 +614,7 @@ def test_pack_with_versionstamp_matches_fdb_tuple(
     assert oracle.has_incomplete_versionstamp(_to_fdb(value, oracle))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     st.integers(0, 3).flatmap(
         lambda n: _with_stamps(n, st.one_of(_values, st.sampled_from(_UNSUPPORTED)))
@@ -634,7 +636,7 @@ def test_errors_match_fdb_tuple(oracle: Any, value: tuple[Any, ...]) -> None:
     assert has_incomplete_versionstamp(value) == oracle.has_incomplete_versionstamp(theirs)
 
 
-@settings(max_examples=1000)
+@settings(max_examples=1000, deadline=None)
 @given(st.one_of(_fuzzy_keys(), st.binary(max_size=24)), st.integers(0, 3))
 def test_unpack_of_arbitrary_bytes_matches_fdb_tuple(oracle: Any, key: bytes, skip: int) -> None:
     """Any byte string decodes to fdb.tuple.unpack's values, or both raise (ours ValueError)."""
@@ -647,12 +649,14 @@ def test_unpack_of_arbitrary_bytes_matches_fdb_tuple(oracle: Any, key: bytes, sk
     assert _canon(unpack(key, skip)) == _canon(expected)
 
 
+@settings(deadline=None)
 @given(_tuples)
 def test_range_matches_fdb_tuple(oracle: Any, value: tuple[Any, ...]) -> None:
     """range(t) equals fdb.tuple.range(t) (U-05)."""
     assert tuple_range(value) == oracle.range(_to_fdb(value, oracle))
 
 
+@settings(deadline=None)
 @given(st.one_of(_doubles, st.integers(-(2**130), 2**130)))
 def test_single_float_matches_fdb(oracle: Any, number: float) -> None:
     """SingleFloat rounds, hashes and compares like fdb.tuple.SingleFloat."""
@@ -665,6 +669,7 @@ def test_single_float_matches_fdb(oracle: Any, number: float) -> None:
     assert (ours == other) == (theirs == oracle.SingleFloat(1.0))
 
 
+@settings(deadline=None)
 @given(_complete_stamps | _incomplete_stamps, _complete_stamps | _incomplete_stamps)
 def test_versionstamp_matches_fdb(oracle: Any, a: Versionstamp, b: Versionstamp) -> None:
     """Versionstamp bytes, hash, equality and order are those of fdb.tuple.Versionstamp."""

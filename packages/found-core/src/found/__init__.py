@@ -77,9 +77,12 @@ from found._transactional import transaction, transactional
 from found._tuple import (
     SingleFloat,
     Versionstamp,
+    VersionstampCompletedError,
+    compare,
     has_incomplete_versionstamp,
     pack,
     pack_with_versionstamp,
+    tuple_range,
     unpack,
 )
 from found.stores import hookimpl
@@ -147,7 +150,10 @@ __all__ = [
     "unpack",
     "pack_with_versionstamp",
     "has_incomplete_versionstamp",
+    "tuple_range",
+    "compare",
     "Versionstamp",
+    "VersionstampCompletedError",
     "SingleFloat",
     # errors
     "BaseFoundException",

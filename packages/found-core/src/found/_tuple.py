@@ -128,6 +128,9 @@ _new_object = object.__new__
 _set_attribute = object.__setattr__
 _SAFE_UNKNOWN = uuid.SafeUUID.unknown
 _UUIDType = uuid.UUID
+# _decode_uuid fills a UUID's slots directly, as UUID.__init__ does; only when they are the ones
+# it knows (Python 3.10-3.13). Otherwise it falls back to the constructor.
+_FAST_UUID = getattr(uuid.UUID, "__slots__", None) == ("int", "is_safe", "__weakref__")
 
 
 class VersionstampCompletedError(BaseFoundException, RuntimeError):
@@ -330,6 +333,8 @@ class Versionstamp:
         """
         if not isinstance(v, bytes):
             raise FoundTypeError(f"Versionstamp.from_bytes needs bytes, got {type(v).__name__}")
+        if start < 0:
+            raise UsageError(f"Versionstamp.from_bytes start must be >= 0, got {start}")
         if len(v) - start < 12:
             raise UsageError(
                 f"Versionstamp byte string is too short: {len(v) - start} bytes from "
@@ -483,11 +488,9 @@ def _encode_uuid(v: uuid.UUID) -> bytes:
     return (_UUID_HEAD | v.int).to_bytes(17, "big")
 
 
-# Scalar types other than the str/int/bytes/None handled inline in _encode_items.
+# Exact types other than str, int, bytes, None, tuple and list (handled inline in _encode_items).
+# Versionstamps, subclasses and ctypes floats go to _encode_other.
 _SCALAR_ENCODERS: dict[type, Callable[[Any], bytes]] = {
-    str: _encode_str,
-    int: _encode_int,
-    bytes: _encode_bytes,
     float: _encode_double,
     bool: _encode_bool,
     uuid.UUID: _encode_uuid,
@@ -665,11 +668,8 @@ def pack_with_versionstamp(t: tuple[Any, ...], prefix: bytes | None = None) -> b
         raise UsageError(
             "No incomplete versionstamp included in tuple given to pack_with_versionstamp()"
         )
-    index = stamps[0]
-    offset = 1
-    for i in _builtin_range(index):
-        offset += len(out[i])
-    out.append(_pack_offset(offset))
+    # The stamp's 13 bytes (code and stamp) are out[stamps[0]]; its ten bytes start 1 further.
+    out.append(_pack_offset(1 + sum(map(len, out[: stamps[0]]))))
     return b"".join(out)
 
 
@@ -782,10 +782,13 @@ def _decode_uuid(key: bytes, pos: int, end: int) -> tuple[uuid.UUID, int]:
     stop = pos + 17
     if stop > end:
         raise _truncated(key, pos, _UUID)
-    # uuid.UUID(bytes=...) spends most of its time parsing keyword arguments; build the object
-    # the way UUID.__init__ does (it also sets its two slots with object.__setattr__).
+    number = int.from_bytes(key[pos + 1 : stop], "big")
+    if not _FAST_UUID:
+        return _UUIDType(int=number), stop
+    # uuid.UUID(bytes=...) spends most of its time checking its arguments; set the two slots
+    # the way UUID.__init__ does (it also uses object.__setattr__, UUIDs being immutable).
     value: uuid.UUID = _new_object(_UUIDType)
-    _set_attribute(value, "int", int.from_bytes(key[pos + 1 : stop], "big"))
+    _set_attribute(value, "int", number)
     _set_attribute(value, "is_safe", _SAFE_UNKNOWN)
     return value, stop
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from types import TracebackType
 
 from found._engines._storage import CommitRequest, Storage
@@ -14,6 +15,7 @@ from found._errors import FoundTypeError, error_for
 __all__ = ["DatabaseOptions", "EmbeddedDatabase"]
 
 _WATCH_POLL_SECONDS = 0.05
+_YIELD_EVERY = 0.004  # seconds of work between two turns given to other tasks
 
 
 class DatabaseOptions:
@@ -78,6 +80,7 @@ class EmbeddedDatabase:
         self.testing = Testing()
         self._watches = WatchRegistry(lambda key: storage.get(key, storage.latest_version()))
         self._poller: asyncio.Task[None] | None = None
+        self._last_yield = time.perf_counter()
         self._closed = False
 
     @property
@@ -97,6 +100,12 @@ class EmbeddedDatabase:
     async def _round_trip(self, kind: str) -> None:
         testing = self.testing
         await testing.round_trip(kind)
+        # An embedded read never suspends by itself: give other tasks a turn now and then so
+        # that a long scan does not block the event loop.
+        now = time.perf_counter()
+        if now - self._last_yield > _YIELD_EVERY:
+            await asyncio.sleep(0)
+            self._last_yield = time.perf_counter()
         if kind == "read" and testing.chance(testing.too_old_rate):
             raise error_for(1007)
 

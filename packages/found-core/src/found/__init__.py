@@ -54,6 +54,7 @@ from found._api import (
 from found._atomic import MutationType
 from found._error_codes import *  # noqa: F403 -- one class per FoundationDB error code
 from found._error_codes import __all__ as _error_names
+from found._engines._fdb import FoundationDBUnavailable
 from found._errors import (
     BaseFoundException,
     FoundException,
@@ -160,6 +161,7 @@ __all__ = [
     "FoundException",
     "FoundTypeError",
     "UsageError",
+    "FoundationDBUnavailable",
     "error_for",
     *_error_names,
     # plugins

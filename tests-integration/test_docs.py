@@ -1,4 +1,8 @@
-"""Every Python example in the READMEs runs, so the documentation cannot drift from the code."""
+"""Every Python example in the READMEs runs, so the documentation cannot drift from the code.
+
+Blocks fenced as ```` ```python ```` run here. Blocks that need a FoundationDB cluster are fenced
+as ```` ```py ```` and are exercised by the integration suite on a cluster instead.
+"""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def make_storage(
 
 @pytest.fixture
 def kind(make_storage: Factory) -> str:
-    """"memory" or "sqlite", the kind ``make_storage`` builds."""
+    """ "memory" or "sqlite", the kind ``make_storage`` builds."""
     probe = make_storage()
     return "memory" if isinstance(probe, MemoryStorage) else "sqlite"
 
@@ -132,7 +132,7 @@ def error_code(call: Callable[[], object]) -> int:
     return info.value.code
 
 
-# -- versions ---------------------------------------------------------------------------------
+# -- versions -------------------------------------------------------------------------------------
 def test_commit_versions_strictly_increase_even_when_the_clock_stands_still(
     make_storage: Factory,
 ) -> None:
@@ -207,7 +207,7 @@ def test_now_version_follows_the_clock(make_storage: Factory) -> None:
     assert s.now_version() == int((START + 2.5) * 1_000_000)
 
 
-# -- MVCC reads ----------------------------------------------------------------------------------
+# -- MVCC reads -----------------------------------------------------------------------------------
 def test_get_returns_the_value_at_each_version(make_storage: Factory) -> None:
     """Reads at older versions see older values, the clear included."""
     s = make_storage()
@@ -245,7 +245,18 @@ def test_empty_value_is_present_not_cleared(make_storage: Factory) -> None:
 def test_keys_sort_as_bytes(make_storage: Factory) -> None:
     """Keys come back in unsigned byte order, shorter prefixes first."""
     s = make_storage()
-    keys = [b"", b"\x00", b"\x00\x00", b"\x01", b"a", b"a\x00", b"a\xff", b"b", b"\xff", b"\xff\x00"]
+    keys = [
+        b"",
+        b"\x00",
+        b"\x00\x00",
+        b"\x01",
+        b"a",
+        b"a\x00",
+        b"a\xff",
+        b"b",
+        b"\xff",
+        b"\xff\x00",
+    ]
     v = commit(s, *[put(k, k) for k in reversed(keys)])
     assert [k for k, _ in s.read_range(b"", b"\xff\xff", v, 100, False)] == keys
     assert [k for k, _ in s.read_range(b"", b"\xff\xff", v, 100, True)] == keys[::-1]
@@ -296,7 +307,7 @@ def test_read_range_limit_counts_live_rows_only(make_storage: Factory) -> None:
     assert s.read_range(b"", b"\xff", v, 1, True) == [(b"k09", b"v")]
 
 
-# -- clears and writes -------------------------------------------------------------------------
+# -- clears and writes ----------------------------------------------------------------------------
 def test_clear_range_clears_only_inside_the_half_open_range(make_storage: Factory) -> None:
     """clear_range(b, e) removes b <= key < e and nothing else."""
     s = make_storage()
@@ -332,7 +343,7 @@ def test_mutations_of_one_commit_apply_in_order(make_storage: Factory) -> None:
     assert s.read_range(b"", b"\xff", v, 10, False) == [(b"b", b"3"), (b"d", b"6")]
 
 
-# -- atomic and versionstamped mutations --------------------------------------------------------
+# -- atomic and versionstamped mutations ----------------------------------------------------------
 def test_atomic_ops_apply_to_the_latest_value_at_commit(make_storage: Factory) -> None:
     """An atomic op combines with the value committed last, not the one at its read version."""
     s = make_storage()
@@ -408,7 +419,7 @@ def test_stamped_key_is_a_write_conflict(make_storage: Factory) -> None:
     commit(s, put(b"other", b"1"), read_version=rv, reads=[(b"log0", b"log1")])
 
 
-# -- conflicts and age -----------------------------------------------------------------------------
+# -- conflicts and age ----------------------------------------------------------------------------
 def test_read_overlapped_by_a_later_commit_fails_with_1020_and_writes_nothing(
     make_storage: Factory,
 ) -> None:
@@ -494,10 +505,12 @@ def test_old_history_is_dropped_but_latest_values_survive(make_storage: Factory)
         commit(s, put(b"tick", b""))
     v = s.read_version()
     assert s.read_range(b"k", b"l", v, 100, False) == expected
-    assert [s.get(b"k%d" % i, v) for i in range(7)] == [dict(expected).get(b"k%d" % i) for i in range(7)]
+    assert [s.get(b"k%d" % i, v) for i in range(7)] == [
+        dict(expected).get(b"k%d" % i) for i in range(7)
+    ]
 
 
-# -- closing ---------------------------------------------------------------------------------------
+# -- closing --------------------------------------------------------------------------------------
 def test_calls_after_close_raise(make_storage: Factory, kind: str) -> None:
     """A closed storage refuses reads and commits."""
     if kind == "memory":
@@ -513,7 +526,7 @@ def test_calls_after_close_raise(make_storage: Factory, kind: str) -> None:
     s.close()  # closing twice is harmless
 
 
-# -- properties --------------------------------------------------------------------------------------
+# -- properties -----------------------------------------------------------------------------------
 KEYS = st.lists(st.sampled_from([0, 1, 0x61, 0xFF]), max_size=3).map(bytes)
 VALUES = st.binary(max_size=4)
 ATOMIC_OPS = [
@@ -642,7 +655,8 @@ RANGES = st.tuples(KEYS, KEYS).map(lambda r: (min(r), max(r) + b"\x00"))
     )
 )
 def test_conflicts_match_the_serializability_model(
-    make_storage: Factory, plan: list[tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]], int]]
+    make_storage: Factory,
+    plan: list[tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]], int]],
 ) -> None:
     """A commit fails with 1020 exactly when a newer successful commit wrote into its reads."""
     s = make_storage()

@@ -23,6 +23,11 @@ and each clear, leaves a note in ``garbage``; once the note is older than the wi
 second of margin) the key's rows that nobody can read any more are deleted. Write conflict
 ranges older than the window are deleted the same way.
 
+Tables: ``kv`` as above; ``meta`` (the latest version and the format number); ``conflicts``
+(commit version, begin, end), clustered by version; ``garbage`` (version, key), the notes of the
+collector. A range clear writes one NULL row per key live in the range (SQLite finds them in one
+statement, about a microsecond a key), so it costs time in proportion to the keys it clears.
+
 Durability: the database runs in WAL mode. With ``synchronous="NORMAL"`` (the default) a commit
 that returned survives the death of the process (the WAL frames are in the operating system's
 cache); ``synchronous="FULL"`` also survives power loss, at the price of an fsync per commit.
@@ -34,6 +39,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 
 from found._atomic import MutationType, apply_atomic
@@ -191,6 +197,22 @@ def _result_code(error: sqlite3.Error) -> int | None:
     return None
 
 
+# Every open storage, so that a forked child can disown the connections it inherited.
+_open_storages: weakref.WeakSet[SqliteStorage] = weakref.WeakSet()
+# Connections disowned in a forked child. They are kept referenced, never closed nor collected:
+# closing a connection inherited across fork() may checkpoint or delete the parent's WAL.
+_inherited: list[sqlite3.Connection] = []
+
+
+def _disown_after_fork() -> None:
+    for storage in list(_open_storages):
+        storage._disown_after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_disown_after_fork)
+
+
 class SqliteStorage:
     """Multi-version ordered storage in a SQLite file, shared safely between processes.
 
@@ -203,13 +225,14 @@ class SqliteStorage:
     >>> import tempfile, os
     >>> from found._engines._storage import CommitRequest, Mutation
     >>> from found._atomic import MutationType
-    >>> path = os.path.join(tempfile.mkdtemp(), "data.found")
-    >>> s = SqliteStorage(path)
+    >>> directory = tempfile.TemporaryDirectory()
+    >>> s = SqliteStorage(os.path.join(directory.name, "data.found"))
     >>> v, _ = s.commit(CommitRequest(None, [], [(b"k", b"k\\x00")],
     ...                  [Mutation(MutationType.SET_VALUE, b"k", b"v")]))
     >>> s.get(b"k", v), s.get(b"k", v - 1)
     (b'v', None)
     >>> s.close()
+    >>> directory.cleanup()
     """
 
     def __init__(
@@ -239,6 +262,7 @@ class SqliteStorage:
         self.clock = clock
         self._lock = threading.Lock()
         self._closed = False
+        self._forked_from: int | None = None
         self._next_gc = 0
         self._gc_backlog = False
         try:
@@ -256,8 +280,20 @@ class SqliteStorage:
             self._conn.close()
             self._closed = True
             raise
+        _open_storages.add(self)
 
-    # -- opening --------------------------------------------------------------------------
+    def _disown_after_fork(self) -> None:
+        """In a forked child: stop using the inherited connection (SQLite forbids it)."""
+        if self._closed or self._forked_from is not None:
+            return
+        _inherited.append(self._conn)
+        self._forked_from = os.getppid()
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+        # A closed connection: every later call fails, and _error explains why.
+        self._conn = sqlite3.connect(":memory:")
+        self._conn.close()
+
+    # -- opening ----------------------------------------------------------------------------------
     def _open(self, synchronous: str) -> None:
         conn = self._conn
         try:
@@ -335,11 +371,17 @@ class SqliteStorage:
                 f"{', '.join(sorted(missing)) or 'none'})"
             )
 
-    # -- errors ---------------------------------------------------------------------------
+    # -- errors -----------------------------------------------------------------------------------
     def _error(self, error: sqlite3.Error) -> BaseException:
         """The typed error to raise for a SQLite failure: never a raw ``sqlite3`` one."""
         if self._closed:
             return UsageError(f"the SQLite storage {self.path!r} is closed")
+        if self._forked_from is not None:
+            return UsageError(
+                f"the SQLite storage {self.path!r} was opened in process {self._forked_from} "
+                "before it forked; a SQLite connection must not cross fork(): open a new "
+                "SqliteStorage (or found.open) in the child"
+            )
         code = _result_code(error)
         fdb_code = _ERROR_CODES.get(code, _PLATFORM_ERROR) if code is not None else None
         if fdb_code is None:
@@ -349,7 +391,7 @@ class SqliteStorage:
         base = error_for(fdb_code)
         return error_for(fdb_code, f"{base.description} (SQLite: {error})")
 
-    # -- versions -------------------------------------------------------------------------
+    # -- versions ---------------------------------------------------------------------------------
     def now_version(self) -> int:
         """The clock's version now."""
         return int(self.clock() * VERSIONS_PER_SECOND)
@@ -392,7 +434,7 @@ class SqliteStorage:
             except sqlite3.Error as e:
                 raise self._error(e) from e
 
-    # -- reads ----------------------------------------------------------------------------
+    # -- reads ------------------------------------------------------------------------------------
     def get(self, key: bytes, version: int) -> bytes | None:
         """The value at ``version``."""
         with self._lock:
@@ -442,7 +484,7 @@ class SqliteStorage:
             more = len(rows) == fetch
             if more:
                 last: bytes = rows[-1][0]
-                pass
+                del folded[last]
                 if not folded:
                     # One key has more versions than the whole batch (a hot key): seek its
                     # value directly and move past it.
@@ -469,7 +511,7 @@ class SqliteStorage:
             else:
                 begin = last
 
-    # -- commit ---------------------------------------------------------------------------
+    # -- commit -----------------------------------------------------------------------------------
     def commit(self, request: CommitRequest) -> tuple[int, int]:
         """Decide and apply one commit, atomically and durably; return ``(version, 0)``."""
         with self._lock:
@@ -591,12 +633,13 @@ class SqliteStorage:
         conn.execute(_GC_CONFLICTS_UPTO, (cutoff if bound is None else bound[0],))
         self._gc_backlog = len(notes) == _GC_BATCH or bound is not None
 
-    # -- closing --------------------------------------------------------------------------
+    # -- closing ----------------------------------------------------------------------------------
     def close(self) -> None:
         """Close the file; later calls raise :class:`~found.UsageError`. Closing twice is fine."""
         with self._lock:
             if self._closed:
                 return
+            _open_storages.discard(self)
             try:
                 self._conn.close()
             except sqlite3.Error as e:

@@ -513,8 +513,6 @@ def test_old_history_is_dropped_but_latest_values_survive(make_storage: Factory)
 # -- closing --------------------------------------------------------------------------------------
 def test_calls_after_close_raise(make_storage: Factory, kind: str) -> None:
     """A closed storage refuses reads and commits."""
-    if kind == "memory":
-        pytest.xfail("MemoryStorage.close() does not refuse later calls yet")
     s = make_storage()
     v = commit(s, put(b"k", b"v"))
     s.close()

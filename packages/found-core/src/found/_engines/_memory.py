@@ -16,6 +16,7 @@ import time
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from sortedcontainers import SortedDict
 
@@ -27,7 +28,7 @@ from found._engines._storage import (
     CommitRequest,
     Mutation,
 )
-from found._errors import error_for
+from found._errors import UsageError, error_for
 
 __all__ = ["MemoryStorage", "conflicts_with", "merge_ranges", "stamp_key", "stamp_value"]
 
@@ -75,6 +76,16 @@ def merge_ranges(ranges: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
     return out
 
 
+class _Closed:
+    """Stands in for the data of a closed storage: every use says it is closed."""
+
+    def _refuse(self, *args: object) -> NoReturn:
+        raise UsageError("the memory:// database is closed")
+
+    __getitem__ = __setitem__ = __delitem__ = __contains__ = _refuse
+    get = irange = clear = _refuse
+
+
 class MemoryStorage:
     """Multi-version ordered storage for the ``memory://`` engine.
 
@@ -89,7 +100,7 @@ class MemoryStorage:
 
     def __init__(self, clock: Clock = time.time) -> None:
         self.clock = clock
-        self._data: SortedDict = SortedDict()
+        self._data: Any = SortedDict()
         self._version = self.now_version()
         self._commits: deque[tuple[int, list[tuple[bytes, bytes]]]] = deque()
         self._tombstones: deque[tuple[int, bytes]] = deque()
@@ -147,6 +158,8 @@ class MemoryStorage:
     # -- commit ---------------------------------------------------------------------------
     def commit(self, request: CommitRequest) -> tuple[int, int]:
         """Decide and apply one commit."""
+        if self._closed:
+            raise UsageError("the memory:// database is closed")
         now = self.now_version()
         version = max(self._version + 1, now)
         rv = request.read_version
@@ -229,8 +242,10 @@ class MemoryStorage:
                 del data[key]
 
     def close(self) -> None:
-        """Drop the data."""
-        self._data.clear()
-        self._closed = True
+        """Drop the data; later calls raise :class:`found.UsageError`."""
+        if not self._closed:
+            self._data.clear()
+            self._data = _Closed()
+            self._closed = True
 
 

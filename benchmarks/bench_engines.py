@@ -261,22 +261,34 @@ def run(quick: bool) -> list[Row]:
                 db = loop.run_until_complete(_found_db(target, keys))
                 try:
                     ours, raw = _point_reads(loop, db, conn, keys, n_reads)
-                    rows.append(row(f"{engine}: tx of 10 point reads", "tx/s", ours,
-                                    "raw sqlite3", raw))
+                    rows.append(
+                        row(f"{engine}: tx of 10 point reads", "tx/s", ours, "raw sqlite3", raw)
+                    )
                     rate, raw_rate, blocked, grown = _scan(loop, db, conn, keys)
-                    rows.append(row(
-                        f"{engine}: range scan of {keys:,} keys", "rows/s", rate, "raw sqlite3",
-                        raw_rate,
-                        note=f"loop blocked at most {blocked * 1000:.1f} ms; "
-                        f"RSS grew {grown / 2**20:.1f} MiB",
-                    ))
+                    rows.append(
+                        row(
+                            f"{engine}: range scan of {keys:,} keys",
+                            "rows/s",
+                            rate,
+                            "raw sqlite3",
+                            raw_rate,
+                            note=f"loop blocked at most {blocked * 1000:.1f} ms; "
+                            f"RSS grew {grown / 2**20:.1f} MiB",
+                        )
+                    )
                     ours, raw = _writes(loop, db, conn, n_writes)
                     rows.append(row(f"{engine}: tx of 100 sets", "tx/s", ours, "raw sqlite3", raw))
                     rate, total, retries = _contention(loop, db)
-                    rows.append(row(
-                        f"{engine}: 50 tasks x 20 increments", "commits/s", rate, "none", None,
-                        note=f"total {total} (must be 1000), {retries} conflicts retried",
-                    ))
+                    rows.append(
+                        row(
+                            f"{engine}: 50 tasks x 20 increments",
+                            "commits/s",
+                            rate,
+                            "none",
+                            None,
+                            note=f"total {total} (must be 1000), {retries} conflicts retried",
+                        )
+                    )
                 finally:
                     loop.run_until_complete(db.close())
             conn.close()

@@ -51,7 +51,9 @@ async def load(db: found.Database, path: Path) -> int:
     """Load synsets in transactions of BATCH; return how many."""
     rows = list(synsets(path, LIMIT))
 
-    async def write(tx: found.Transaction, batch: list[tuple[int, list[str], list[int], str]]) -> None:
+    async def write(
+        tx: found.Transaction, batch: list[tuple[int, list[str], list[int], str]]
+    ) -> None:
         for offset, words, hypernyms, gloss in batch:
             found.set(tx, found.pack(("synset", offset)), found.pack((gloss, *words)))
             for word in words:
@@ -118,11 +120,10 @@ async def contention(db: found.Database) -> tuple[int, int]:
     return total, attempts - 1000
 
 
-async def main(target: str | None) -> None:
-    """Run the demo against ``target`` (default: a fresh sqlite:// file)."""
+async def main(target: str | None, source: Path) -> None:
+    """Run the demo against ``target`` (default: a fresh sqlite:// file) with ``source`` data."""
     with tempfile.TemporaryDirectory() as tmp:
         target = target or f"sqlite://{Path(tmp) / 'demo.found'}"
-        source = WORDNET if WORDNET.exists() else SAMPLE
         print(f"found {found.__version__}: demo on {target}")
         print(f"data: {source}")
         async with await found.open(target) as db:
@@ -134,8 +135,10 @@ async def main(target: str | None) -> None:
             async def report(tx: found.Transaction) -> None:
                 stored = await found.get(tx, found.pack(("count", "synsets")))
                 print(f"synset counter (atomic adds): {int.from_bytes(stored or b'', 'little')}")
-                print("words starting with 'comput':", ", ".join(
-                    await words_starting_with(tx, "comput")) or "(none in this slice)")
+                print(
+                    "words starting with 'comput':",
+                    ", ".join(await words_starting_with(tx, "comput")) or "(none in this slice)",
+                )
                 for word in ("computer", "dog", "entity"):
                     path = await chain(tx, word)
                     if path:
@@ -145,8 +148,10 @@ async def main(target: str | None) -> None:
             started = time.perf_counter()
             total, retried = await contention(db)
             seconds = time.perf_counter() - started
-            print(f"contention: 50 tasks x 20 increments = {total} "
-                  f"({retried} conflicts retried, {1000 / seconds:,.0f} commits/s)")
+            print(
+                f"contention: 50 tasks x 20 increments = {total} "
+                f"({retried} conflicts retried, {1000 / seconds:,.0f} commits/s)"
+            )
 
             async def log(tx: found.Transaction, text: str) -> asyncio.Future[bytes]:
                 key = found.pack_with_versionstamp(("log", found.Versionstamp()))
@@ -160,4 +165,5 @@ async def main(target: str | None) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else None))
+    data = WORDNET if WORDNET.exists() else SAMPLE
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else None, data))

@@ -52,9 +52,9 @@ from found._api import (
     watch,
 )
 from found._atomic import MutationType
+from found._engines._fdb import FoundationDBUnavailable
 from found._error_codes import *  # noqa: F403 -- one class per FoundationDB error code
 from found._error_codes import __all__ as _error_names
-from found._engines._fdb import FoundationDBUnavailable
 from found._errors import (
     BaseFoundException,
     FoundException,

@@ -110,7 +110,7 @@ def query(
     return tx.get_range(begin, end, limit=limit, reverse=rev, mode=mode)
 
 
-async def all(  # noqa: A001 -- found.all mirrors the issue's name for "collect a whole range"
+async def all(
     tx: Transaction,
     key: bytes | KeySelector,
     other: bytes | KeySelector,
@@ -125,8 +125,12 @@ async def all(  # noqa: A001 -- found.all mirrors the issue's name for "collect 
     >>> async def everything(tx):
     ...     return await found.all(tx, b"", b"\\xff")
     """
-    return [pair async for pair in query(tx, key, other, limit=limit, reverse=reverse,
-                                         mode=STREAMING_MODE_WANT_ALL)]
+    return [
+        pair
+        async for pair in query(
+            tx, key, other, limit=limit, reverse=reverse, mode=STREAMING_MODE_WANT_ALL
+        )
+    ]
 
 
 async def read_version(tx: Transaction) -> int:
@@ -187,7 +191,7 @@ async def watch(tx: Transaction, key: bytes) -> Awaitable[None]:
     return await tx.watch(key)
 
 
-def set(tx: Transaction, key: bytes, value: bytes) -> None:  # noqa: A001 -- seed API name
+def set(tx: Transaction, key: bytes, value: bytes) -> None:
     """Set ``key`` to ``value`` when the transaction commits.
 
     >>> def greet(tx):
@@ -215,6 +219,7 @@ def next_prefix(key: bytes) -> bytes:
     Trailing ``0xff`` bytes are dropped and the last byte is incremented, so
     ``[key, next_prefix(key))`` is exactly the keys starting with ``key``.
 
+    >>> import found
     >>> found.next_prefix(b"ab"), found.next_prefix(b"a\\xff")
     (b'ac', b'b')
     """
@@ -264,7 +269,7 @@ def bit_xor(tx: Transaction, key: bytes, param: bytes) -> None:
     tx.atomic(MutationType.BIT_XOR, key, param)
 
 
-def max(tx: Transaction, key: bytes, param: bytes) -> None:  # noqa: A001 -- seed API name
+def max(tx: Transaction, key: bytes, param: bytes) -> None:
     """Keep the larger of the value and ``param``, as little-endian unsigned integers.
 
     >>> def high_water(tx, n):
@@ -273,7 +278,7 @@ def max(tx: Transaction, key: bytes, param: bytes) -> None:  # noqa: A001 -- see
     tx.atomic(MutationType.MAX, key, param)
 
 
-def min(tx: Transaction, key: bytes, param: bytes) -> None:  # noqa: A001 -- seed API name
+def min(tx: Transaction, key: bytes, param: bytes) -> None:
     """Keep the smaller of the value and ``param``, as little-endian unsigned integers.
 
     >>> def low_water(tx, n):

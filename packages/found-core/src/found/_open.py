@@ -19,7 +19,6 @@ from typing import Any
 
 from found._engines._storage import Clock
 from found._errors import FoundTypeError, UsageError
-from found._interfaces import Database
 
 __all__ = ["ENV_DATABASE", "open", "open_now"]
 
@@ -27,7 +26,7 @@ ENV_DATABASE = "FOUND_DATABASE"
 _SCHEMES = ("memory://", "sqlite://", "fdb://")
 
 
-async def open(  # noqa: A001 -- found.open is the seed's name
+async def open(
     target: str | os.PathLike[str] | None = None,
     *,
     clock: Clock | None = None,

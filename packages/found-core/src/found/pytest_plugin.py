@@ -140,9 +140,7 @@ def _fdb_target() -> str:
 
 
 @pytest.fixture
-def found_db(
-    found_engine: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Any]:
+def found_db(found_engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     """An open database on the current engine, closed after the test."""
     if found_engine == "fdb":
         from found._engines._fdb import FoundationDBUnavailable

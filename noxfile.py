@@ -35,9 +35,25 @@ NOX = "nox>=2025"
 BUILD = ("build>=1.2", "hatchling>=1.21")
 EDITABLE = ("hatchling>=1.21", "editables>=0.5")  # what hatchling needs for `pip install -e`
 FDB_BINDINGS = "foundationdb>=7.3,<7.4"
-TEST_DEPS = ("pytest>=8.1", "pytest-asyncio>=0.24", "hypothesis>=6.100", FDB_BINDINGS)
+TEST_DEPS = (
+    "pytest>=8.1",
+    "pytest-asyncio>=0.24",
+    "pytest-timeout>=2.3",
+    "hypothesis>=6.100",
+    FDB_BINDINGS,
+)
 _RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
-PYTEST_BASE = ("pytest", "-c", str(ROOT / "pyproject.toml"), "-p", "no:cacheprovider")
+# A test that hangs fails after TEST_TIMEOUT seconds with its stack printed, instead of eating
+# CI's time budget silently.
+TEST_TIMEOUT = "300"
+PYTEST_BASE = (
+    "pytest",
+    "-c",
+    str(ROOT / "pyproject.toml"),
+    "-p",
+    "no:cacheprovider",
+    f"--timeout={TEST_TIMEOUT}",
+)
 
 
 # --- interpreters -----------------------------------------------------------------------------
@@ -210,6 +226,8 @@ def _build_into_dist(session: nox.Session) -> list[Path]:
     """Build an sdist and a wheel of every package into a fresh dist/; return the wheels."""
     session.install(*BUILD)
     shutil.rmtree(DIST, ignore_errors=True)
+    DIST.mkdir()
+    (DIST / ".gitignore").write_text("# build output of `nox -s build`\n*\n")
     for package in _packages():
         # Default ``build`` makes the sdist, then the wheel from the unpacked sdist: a file
         # missing from the sdist shows up here, not on a user's machine.

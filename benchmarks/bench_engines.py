@@ -28,10 +28,7 @@ from typing import Any
 
 import found
 
-try:  # run as part of benchmarks/run.py, or as a script
-    from benchmarks._harness import Row, row
-except ImportError:  # pragma: no cover - script mode
-    from _harness import Row, row  # type: ignore[no-redef]
+from _harness import Row, row
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

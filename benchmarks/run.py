@@ -7,8 +7,11 @@ Every ``bench_*.py`` module beside this file is a benchmark. It exposes
 ``run(quick: bool) -> list[dict]``, one dict per workload with the keys ``workload``, ``unit``
 (e.g. ``"ops/s"``), ``ours``, ``anchor_name`` (what we compare with, e.g. ``"fdb.tuple"``),
 ``anchor`` (its number, or None when there is none) and optionally ``note``. ``_harness.py``
-holds the timing helpers they share. The table's last column is ours/anchor: above 1 means
-ours is bigger (faster, for a rate).
+holds the timing helpers they share; import them as ``from _harness import ...`` (this runner
+puts its folder first on sys.path, and mypy checks the folder as top-level modules, so a
+``benchmarks._harness`` spelling would make the same file two modules).
+
+The table's last column is ours/anchor: above 1 means ours is bigger (faster, for a rate).
 
 Example::
 

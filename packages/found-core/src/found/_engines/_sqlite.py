@@ -137,36 +137,36 @@ _INSERT_CONFLICT = "INSERT OR IGNORE INTO conflicts (version, begin_key, end_key
 
 # Writing a value: note the key for collection if this write supersedes an older row.
 _NOTE_SET = (
-    "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, ?2"
-    " WHERE EXISTS (SELECT 1 FROM kv WHERE key = ?2 AND version < ?1)"
+    "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, :p2"
+    " WHERE EXISTS (SELECT 1 FROM kv WHERE key = :p2 AND version < :p1)"
 )
 _SET = "INSERT OR REPLACE INTO kv (key, version, value) VALUES (?, ?, ?)"
 # Clearing one key: only when its latest row holds a value (a row of this commit included).
-_LIVE_AT_LATEST = "(SELECT value IS NOT NULL FROM kv WHERE key = ?2 ORDER BY version DESC LIMIT 1)"
-_NOTE_CLEAR = "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, ?2 WHERE " + _LIVE_AT_LATEST
+_LIVE_AT_LATEST = "(SELECT value IS NOT NULL FROM kv WHERE key = :p2 ORDER BY version DESC LIMIT 1)"
+_NOTE_CLEAR = "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, :p2 WHERE " + _LIVE_AT_LATEST
 _CLEAR = (
-    "INSERT OR REPLACE INTO kv (key, version, value) SELECT ?2, ?1, NULL WHERE " + _LIVE_AT_LATEST
+    "INSERT OR REPLACE INTO kv (key, version, value) SELECT :p2, :p1, NULL WHERE " + _LIVE_AT_LATEST
 )
 # Clearing a range: every key in it whose latest row holds a value.
 _LIVE_IN_RANGE = (
-    " FROM kv AS k WHERE k.key >= ?2 AND k.key < ?3 AND k.value IS NOT NULL"
+    " FROM kv AS k WHERE k.key >= :p2 AND k.key < :p3 AND k.value IS NOT NULL"
     " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = k.key AND version > k.version)"
 )
-_NOTE_CLEAR_RANGE = "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, k.key" + _LIVE_IN_RANGE
+_NOTE_CLEAR_RANGE = "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, k.key" + _LIVE_IN_RANGE
 _CLEAR_RANGE = (
-    "INSERT OR REPLACE INTO kv (key, version, value) SELECT k.key, ?1, NULL" + _LIVE_IN_RANGE
+    "INSERT OR REPLACE INTO kv (key, version, value) SELECT k.key, :p1, NULL" + _LIVE_IN_RANGE
 )
 
-# Collection of one noted key at horizon ?2: drop the rows older than the newest one at or
+# Collection of one noted key at horizon :p2: drop the rows older than the newest one at or
 # below the horizon, then the key itself if what is left is a clear at or below the horizon.
 _GC_NOTES = "SELECT version, key FROM garbage WHERE version <= ? ORDER BY version, key LIMIT ?"
 _GC_PRUNE = (
-    "DELETE FROM kv WHERE key = ?1 AND version <"
-    " (SELECT max(version) FROM kv WHERE key = ?1 AND version <= ?2)"
+    "DELETE FROM kv WHERE key = :p1 AND version <"
+    " (SELECT max(version) FROM kv WHERE key = :p1 AND version <= :p2)"
 )
 _GC_TOMBSTONE = (
-    "DELETE FROM kv WHERE key = ?1 AND"
-    " (SELECT version <= ?2 AND value IS NULL FROM kv WHERE key = ?1"
+    "DELETE FROM kv WHERE key = :p1 AND"
+    " (SELECT version <= :p2 AND value IS NULL FROM kv WHERE key = :p1"
     " ORDER BY version DESC LIMIT 1)"
 )
 _GC_FORGET = "DELETE FROM garbage WHERE version = ? AND key = ?"
@@ -584,7 +584,7 @@ class SqliteStorage:
             elif op == MutationType.CLEAR_RANGE:
                 if m.key < m.param:
                     self._flush(pending, version)
-                    params = (version, m.key, m.param)
+                    params = {"p1": version, "p2": m.key, "p3": m.param}
                     conn.execute(_NOTE_CLEAR_RANGE, params)
                     conn.execute(_CLEAR_RANGE, params)
             elif op == MutationType.SET_VERSIONSTAMPED_KEY:
@@ -608,10 +608,10 @@ class SqliteStorage:
         conn = self._conn
         sets = [(k, version, v) for k, v in pending.items() if v is not None]
         if sets:
-            conn.executemany(_NOTE_SET, [(version, k) for k, _, _ in sets])
+            conn.executemany(_NOTE_SET, [{"p1": version, "p2": k} for k, _, _ in sets])
             conn.executemany(_SET, sets)
         if len(sets) < len(pending):
-            clears = [(version, k) for k, v in pending.items() if v is None]
+            clears = [{"p1": version, "p2": k} for k, v in pending.items() if v is None]
             conn.executemany(_NOTE_CLEAR, clears)
             conn.executemany(_CLEAR, clears)
         pending.clear()
@@ -622,7 +622,7 @@ class SqliteStorage:
         horizon = version - MVCC_WINDOW - _GC_MARGIN
         notes = conn.execute(_GC_NOTES, (horizon, _GC_BATCH)).fetchall()
         if notes:
-            keys = [(key, horizon) for _, key in notes]
+            keys = [{"p1": key, "p2": horizon} for _, key in notes]
             conn.executemany(_GC_PRUNE, keys)
             conn.executemany(_GC_TOMBSTONE, keys)
             conn.executemany(_GC_FORGET, notes)

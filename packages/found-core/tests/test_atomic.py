@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from found._atomic import ATOMIC_MUTATION_TYPES, VALUE_SIZE_LIMIT, MutationType, apply_atomic
 from found._error_codes import InvalidMutationType
 from found._errors import FoundTypeError, UsageError
-from hypothesis import given
-from hypothesis import strategies as st
 
 ABSENT = "absent"
 

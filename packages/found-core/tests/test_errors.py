@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-import found._error_codes as codes
 import pytest
+
+import found._error_codes as codes
 from found._error_codes import (
     ERROR_CLASSES,
     ERROR_TABLE,

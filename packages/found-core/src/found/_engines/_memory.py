@@ -247,5 +247,3 @@ class MemoryStorage:
             self._data.clear()
             self._data = _Closed()
             self._closed = True
-
-

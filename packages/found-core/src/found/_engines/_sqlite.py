@@ -143,7 +143,9 @@ _NOTE_SET = (
 _SET = "INSERT OR REPLACE INTO kv (key, version, value) VALUES (?, ?, ?)"
 # Clearing one key: only when its latest row holds a value (a row of this commit included).
 _LIVE_AT_LATEST = "(SELECT value IS NOT NULL FROM kv WHERE key = :p2 ORDER BY version DESC LIMIT 1)"
-_NOTE_CLEAR = "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, :p2 WHERE " + _LIVE_AT_LATEST
+_NOTE_CLEAR = (
+    "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, :p2 WHERE " + _LIVE_AT_LATEST
+)
 _CLEAR = (
     "INSERT OR REPLACE INTO kv (key, version, value) SELECT :p2, :p1, NULL WHERE " + _LIVE_AT_LATEST
 )
@@ -152,7 +154,9 @@ _LIVE_IN_RANGE = (
     " FROM kv AS k WHERE k.key >= :p2 AND k.key < :p3 AND k.value IS NOT NULL"
     " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = k.key AND version > k.version)"
 )
-_NOTE_CLEAR_RANGE = "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, k.key" + _LIVE_IN_RANGE
+_NOTE_CLEAR_RANGE = (
+    "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, k.key" + _LIVE_IN_RANGE
+)
 _CLEAR_RANGE = (
     "INSERT OR REPLACE INTO kv (key, version, value) SELECT k.key, :p1, NULL" + _LIVE_IN_RANGE
 )

@@ -46,6 +46,8 @@ _RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
 # A test that hangs fails after TEST_TIMEOUT seconds with its stack printed, instead of eating
 # CI's time budget silently.
 TEST_TIMEOUT = "300"
+# What the benchmarks compare against, besides fdb.tuple and the standard library's sqlite3.
+BENCH_ANCHORS = ("rdflib>=7", "pyoxigraph>=0.4")
 PYTEST_BASE = (
     "pytest",
     "-c",
@@ -430,7 +432,7 @@ def integration(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks against their anchors (fdb.tuple, ...); `nox -s bench -- --quick`."""
     _ensure_wordnet(session)
-    _install_editable(session, FDB_BINDINGS)
+    _install_editable(session, FDB_BINDINGS, *BENCH_ANCHORS)
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
 
 

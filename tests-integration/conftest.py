@@ -13,6 +13,7 @@ found's pytest plugin (``found.pytest_plugin``), registered by installing found-
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -38,8 +39,32 @@ settings.load_profile(os.environ.get("FOUND_HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
-def found_faults(found_db: found.Database, found_engine: str) -> found.testing.Testing:
-    """The fault-injection knobs of the embedded ``found_db``; skips on FoundationDB."""
+def found_faults(
+    found_db: found.Database, found_prefix: bytes, found_engine: str
+) -> Iterator[found.testing.Testing]:
+    """The fault-injection knobs of the embedded ``found_db``; skips on FoundationDB.
+
+    Every knob is turned off again after the test, before ``found_prefix`` is cleaned up.
+    """
     if found_engine == "fdb":
         pytest.skip("fault injection exists only on the embedded engines")
-    return found.testing.faults(found_db)
+    knobs = found.testing.faults(found_db)
+    yield knobs
+    knobs.conflict_rate = knobs.unknown_result_rate = knobs.too_old_rate = 0.0
+    knobs.read_latency = knobs.commit_latency = 0.0
+
+
+@pytest.fixture
+def found_default_options(found_db: found.Database, found_prefix: bytes) -> Iterator[None]:
+    """Put the database options a test changed back to FoundationDB's defaults afterwards.
+
+    Needed on FoundationDB, where every test shares one database handle; it runs before
+    ``found_prefix`` is cleaned up, so a tiny timeout or retry limit cannot break the clean-up.
+    (The snapshot-RYW counter cannot be reset this way: a test that moves it moves it back.)
+    """
+    yield
+    found_db.options.set_transaction_retry_limit(-1)
+    found_db.options.set_transaction_timeout(0)
+    found_db.options.set_transaction_max_retry_delay(1000)
+    found_db.options.set_transaction_size_limit(10_000_000)
+    found_db.options.set_max_watches(10_000)

@@ -145,6 +145,11 @@ async def test_set_read_version_twice_is_deferred_2010(found_db: found.Database)
     found.set_read_version(tx, version)  # does not raise by itself
     with pytest.raises(found.ReadVersionAlreadySet):
         await found.get(tx, b"k")
+    tx = found_db.create_transaction()
+    found.set_read_version(tx, version)
+    found.set_read_version(tx, version)  # already set, though never used
+    with pytest.raises(found.ReadVersionAlreadySet):
+        await found.get(tx, b"k")
 
 
 @pytest.mark.parametrize("version", [0, -5])
@@ -305,6 +310,50 @@ async def test_operations_after_commit_fail_2017(
     found.set_option(tx, "timeout", 10_000)
     found.reset(tx)
     assert await found.get(tx, key) == (b"other" if failed else b"v")
+
+
+async def test_operation_during_an_in_flight_commit_fails_the_commit(
+    found_db: found.Database, found_prefix: bytes, found_faults: found.testing.Testing
+) -> None:
+    """T-11: a read during an in-flight commit fails with 2017, and so does that commit."""
+    found_faults.commit_latency = 0.05
+    key = found_prefix + b"k"
+    tx = found_db.create_transaction()
+    found.set(tx, key, b"v")
+    committing = asyncio.ensure_future(tx.commit())
+    await asyncio.sleep(0.01)
+    with pytest.raises(found.UsedDuringCommit):
+        await found.get(tx, key)
+    with pytest.raises(found.UsedDuringCommit):
+        await committing
+    found_faults.commit_latency = 0.0
+    assert await read(found_db, key) is None
+
+
+@pytest.mark.parametrize("how", ["cancel", "reset", "timeout"])
+async def test_pending_reads_fail_when_the_attempt_ends(
+    found_db: found.Database,
+    found_prefix: bytes,
+    found_faults: found.testing.Testing,
+    how: str,
+) -> None:
+    """T-15/T-16/T-21: a pending read fails with 1025 on cancel or reset, 1031 on timeout."""
+    key = found_prefix + b"k"
+    await put(found_db, key, b"v")
+    tx = found_db.create_transaction()
+    if how == "timeout":
+        found.set_option(tx, "timeout", 50)
+    await found.read_version(tx)
+    found_faults.read_latency = 0.1
+    pending = asyncio.ensure_future(found.get(tx, key))
+    await asyncio.sleep(0.02)
+    if how == "cancel":
+        found.cancel(tx)
+    elif how == "reset":
+        found.reset(tx)
+    expected = found.TransactionTimedOut if how == "timeout" else found.TransactionCancelled
+    with pytest.raises(expected):
+        await pending
 
 
 # -- versionstamp and approximate size (T-13, T-14) ----------------------------------------------
@@ -600,6 +649,7 @@ async def test_retry_limit_is_checked_retroactively_and_reset_zeroes_it(
     await tx.on_error(found.error_for(1020))
 
 
+@pytest.mark.usefixtures("found_default_options")
 async def test_database_retry_limit_is_the_default(found_db: found.Database) -> None:
     """T-20: db transaction_retry_limit is the default; a tx option overrides; reset restores."""
     found_db.options.set_transaction_retry_limit(0)
@@ -653,6 +703,7 @@ async def test_timeout_zero_before_firing_disables_it(found_db: found.Database) 
     assert isinstance(await found.read_version(tx), int)
 
 
+@pytest.mark.usefixtures("found_default_options")
 async def test_database_timeout_is_the_default(found_db: found.Database) -> None:
     """T-21: db transaction_timeout is the default; a longer tx timeout wins; reset restores."""
     found_db.options.set_transaction_timeout(20)

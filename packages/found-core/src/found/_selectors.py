@@ -32,16 +32,19 @@ class KeySelector:
             raise FoundTypeError(
                 f"key selector key must be bytes, got {type(self.key).__name__}: {self.key!r}"
             )
-        if not isinstance(self.offset, int) or isinstance(self.offset, bool):
-            raise FoundTypeError(
-                f"key selector offset must be an int, got {type(self.offset).__name__}"
-            )
+        _check_offset(self.offset)
 
     def __add__(self, offset: int) -> KeySelector:
-        return KeySelector(self.key, self.or_equal, self.offset + offset)
+        return KeySelector(self.key, self.or_equal, self.offset + _check_offset(offset))
 
     def __sub__(self, offset: int) -> KeySelector:
-        return KeySelector(self.key, self.or_equal, self.offset - offset)
+        return KeySelector(self.key, self.or_equal, self.offset - _check_offset(offset))
+
+
+def _check_offset(offset: object) -> int:
+    if not isinstance(offset, int) or isinstance(offset, bool):
+        raise FoundTypeError(f"key selector offset must be an int, got {type(offset).__name__}")
+    return offset
 
 
 def lt(key: bytes, offset: int = 0) -> KeySelector:
@@ -50,7 +53,7 @@ def lt(key: bytes, offset: int = 0) -> KeySelector:
     >>> lt(b"b")
     KeySelector(key=b'b', or_equal=False, offset=0)
     """
-    return KeySelector(key, False, offset)
+    return KeySelector(key, False, _check_offset(offset))
 
 
 def lte(key: bytes, offset: int = 0) -> KeySelector:
@@ -59,7 +62,7 @@ def lte(key: bytes, offset: int = 0) -> KeySelector:
     >>> lte(b"b", -1)
     KeySelector(key=b'b', or_equal=True, offset=-1)
     """
-    return KeySelector(key, True, offset)
+    return KeySelector(key, True, _check_offset(offset))
 
 
 def gt(key: bytes, offset: int = 0) -> KeySelector:
@@ -68,7 +71,7 @@ def gt(key: bytes, offset: int = 0) -> KeySelector:
     >>> gt(b"b")
     KeySelector(key=b'b', or_equal=True, offset=1)
     """
-    return KeySelector(key, True, 1 + offset)
+    return KeySelector(key, True, 1 + _check_offset(offset))
 
 
 def gte(key: bytes, offset: int = 0) -> KeySelector:
@@ -77,4 +80,4 @@ def gte(key: bytes, offset: int = 0) -> KeySelector:
     >>> gte(b"b", 2)
     KeySelector(key=b'b', or_equal=False, offset=3)
     """
-    return KeySelector(key, False, 1 + offset)
+    return KeySelector(key, False, 1 + _check_offset(offset))

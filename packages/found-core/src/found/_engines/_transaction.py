@@ -228,6 +228,10 @@ class EmbeddedTransaction:
         self._mutations: list[Mutation | None] = []
         self._point_mutations: dict[bytes, list[int]] = {}
         self._read_conflicts: list[tuple[bytes, bytes]] = []
+        # Values point reads fetched at the read version: read again, they need no storage
+        # read, so they still work once the version is too old (T-24), as FoundationDB's
+        # read-your-writes cache does.
+        self._read_cache: dict[bytes, bytes | None] = {}
         self._read_ranges: list[_ReadRange] = []
         self._write_conflicts: list[tuple[bytes, bytes]] = []
         self._stamped_keys = False
@@ -245,6 +249,11 @@ class EmbeddedTransaction:
         self._no_write_conflict_next = False
         self._bypass_unreadable = False
         self._system = 0
+        # Each attempt (a reset or on_error starts a new one) has a number, so that a read
+        # still waiting when its attempt ended fails with 1025 instead of leaking into the next.
+        self._attempt: int = getattr(self, "_attempt", 0) + 1
+        self._commit_in_flight = False
+        self._misused_in_commit = False
 
     def _apply_database_defaults(self) -> None:
         d = self.db.options
@@ -269,11 +278,28 @@ class EmbeddedTransaction:
         if t._timed_out:
             raise error_for(1031)
         if t._committing:
+            t._used_during_commit()
             raise error_for(2017)
         if t._deferred is not None:
             raise t._deferred
         if self.db._closed:
             raise UsageError("the database is closed")
+
+    def _used_during_commit(self) -> None:
+        """An operation was refused with 2017; if the commit is still in flight, it fails too
+        (T-11: FoundationDB's used-during-commit protection)."""
+        t = self._parent
+        if t._commit_in_flight:
+            t._misused_in_commit = True
+
+    def _check_still_live(self, attempt: int) -> None:
+        """After a wait: fail if the attempt was cancelled, reset or timed out meanwhile."""
+        t = self._parent
+        if t._cancelled or t._attempt != attempt:
+            raise error_for(1025)
+        t._check_timeout()
+        if t._timed_out:
+            raise error_for(1031)
 
     def _defer(self, error: FoundException) -> None:
         t = self._parent
@@ -290,6 +316,7 @@ class EmbeddedTransaction:
         if t._cancelled or t._timed_out:
             return False
         if t._committing:
+            t._used_during_commit()
             t._defer(error_for(2017))
             return False
         t._touched = True
@@ -326,13 +353,20 @@ class EmbeddedTransaction:
     async def _ensure_read_version(self) -> int:
         t = self._parent
         if t._read_version is None:
+            attempt = t._attempt
             await self.db._round_trip("grv")
-            t._read_version = self.db._storage.read_version()
+            self._check_still_live(attempt)
+            if t._read_version is None:  # another read of this attempt may have set it
+                t._read_version = self.db._storage.read_version()
         return t._read_version
 
     async def _before_storage_read(self) -> int:
+        # A read makes read_your_writes_disable too late, as a write does (T-23).
+        self._parent._touched = True
+        attempt = self._parent._attempt
         version = await self._ensure_read_version()
         await self.db._round_trip("read")
+        self._check_still_live(attempt)  # T-16, T-21: pending reads fail too
         storage = self.db._storage
         if storage.now_version() - version > MVCC_WINDOW:
             raise error_for(1007)
@@ -385,6 +419,7 @@ class EmbeddedTransaction:
         if t._cancelled:
             error = error_for(1025)
         elif t._committing:
+            t._used_during_commit()
             error = error_for(2017)
         if error is not None:
             other: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
@@ -414,13 +449,20 @@ class EmbeddedTransaction:
         entry = t._writes.lookup(key) if self._uses_ryw() else None
         if entry is not None and entry.unreadable and not t._bypass_unreadable:
             raise error_for(1036)
-        if t._writes.unreadable_ranges and t._writes.unreadable_ranges.contains(key):
-            if not t._bypass_unreadable and self._uses_ryw():
-                raise error_for(1036)
+        unreadable = t._writes.unreadable_ranges
+        stamped = bool(unreadable) and unreadable.contains(key) and self._uses_ryw()
+        if stamped and not t._bypass_unreadable:
+            raise error_for(1036)
         if entry is not None and entry.known:
             return entry.value
-        version = await self._before_storage_read()
-        value = self.db._storage.get(key, version)
+        value: bytes | None
+        if t._ryw and key in t._read_cache:
+            value = t._read_cache[key]
+        else:
+            version = await self._before_storage_read()
+            value = self.db._storage.get(key, version)
+            if t._ryw:
+                t._read_cache[key] = value
         if not self.is_snapshot:
             t._read_conflicts.append((key, key + b"\x00"))
             t._size += 2 * len(key) + 1 + _CONFLICT_OVERHEAD
@@ -436,17 +478,22 @@ class EmbeddedTransaction:
         limit: int,
         reverse: bool,
         mode: int,
+        *,
+        ryw: bool | None = None,
     ) -> AsyncIterator[tuple[bytes, bytes]]:
-        """Pairs in ``[begin, end)`` of the merged view, in order, at most ``limit`` (0: all)."""
+        """Pairs in ``[begin, end)`` of the merged view, in order, at most ``limit`` (0: all).
+
+        ``ryw`` overrides whether the view includes the transaction's own writes.
+        """
         t = self._parent
         storage = self.db._storage
-        ryw = self._uses_ryw()
+        ryw = self._uses_ryw() if ryw is None else ryw
         writes = t._writes
         if begin >= end:
             return
-        if ryw and writes.unreadable_ranges and not t._bypass_unreadable:
-            if writes.unreadable_ranges.overlapping(begin, end):
-                raise error_for(1036)
+        unreadable = writes.unreadable_ranges
+        if ryw and unreadable and not t._bypass_unreadable and unreadable.overlapping(begin, end):
+            raise error_for(1036)
         local: list[tuple[bytes, object]] = []
         exclude: list[tuple[bytes, bytes]] = []
         if ryw and writes:
@@ -464,6 +511,7 @@ class EmbeddedTransaction:
         if not self.is_snapshot:
             record = _ReadRange(end, end, exclude) if reverse else _ReadRange(begin, begin, exclude)
             t._read_ranges.append(record)
+            t._size += len(begin) + len(end) + _CONFLICT_OVERHEAD
         version = await self._before_storage_read()
         lo, hi = begin, end
         remaining = limit if limit > 0 else -1
@@ -581,11 +629,14 @@ class EmbeddedTransaction:
         t = self._parent
         # Resolve through a snapshot-like read, then add I-13's conflict range ourselves.
         snap = self if self.is_snapshot else self.snapshot
+        ryw = self._uses_ryw()  # the snapshot view may ignore own writes; this read may not
         result: bytes
         if offset >= 1:
             last = None
             count = 0
-            async for key, _ in snap._range(start, maxkey, offset, False, STREAMING_MODE_EXACT):
+            async for key, _ in snap._range(
+                start, maxkey, offset, False, STREAMING_MODE_EXACT, ryw=ryw
+            ):
                 last = key
                 count += 1
             result = last if (last is not None and count == offset) else maxkey
@@ -594,7 +645,7 @@ class EmbeddedTransaction:
             want = 1 - offset
             last = None
             count = 0
-            async for key, _ in snap._range(b"", start, want, True, STREAMING_MODE_EXACT):
+            async for key, _ in snap._range(b"", start, want, True, STREAMING_MODE_EXACT, ryw=ryw):
                 last = key
                 count += 1
             result = last if (last is not None and count == want) else b""
@@ -675,10 +726,6 @@ class EmbeddedTransaction:
         if begin == end:
             return
         t._writes.clear_range(begin, end)
-        if t._writes.unreadable_ranges:
-            for b, e in t._writes.unreadable_ranges.overlapping(begin, end):
-                if b == begin and e == end:
-                    pass
         t._mutations.append(Mutation(MutationType.CLEAR_RANGE, begin, end))
         t._size += len(begin) + len(end) + _MUTATION_OVERHEAD
         self._add_write_conflict(begin, end)
@@ -817,8 +864,9 @@ class EmbeddedTransaction:
             return
         entry = t._writes.lookup(key)
         for w in t._watches:
-            if w.key == key and (always or entry is None or not entry.known or
-                                 entry.value != w.seen):
+            if w.key == key and (
+                always or entry is None or not entry.known or entry.value != w.seen
+            ):
                 w._fire()
 
     async def watch(self, key: bytes) -> Watch:
@@ -845,6 +893,14 @@ class EmbeddedTransaction:
             out.extend(record.pieces())
         return out
 
+    def _commit_size(self, mutations: list[Mutation], reads: list[tuple[bytes, bytes]]) -> int:
+        """The size checked against ``size_limit``: writes merged per key, as FoundationDB's
+        read-your-writes layer merges them before the commit (L-04), plus conflict ranges."""
+        size = sum(len(m.key) + len(m.param) + _MUTATION_OVERHEAD for m in mutations)
+        for begin, end in {*reads, *self._parent._write_conflicts}:
+            size += len(begin) + len(end) + _CONFLICT_OVERHEAD
+        return size
+
     async def commit(self) -> None:
         """Commit: apply every buffered write atomically, or raise (1020 on a conflict)."""
         self._check_usable()
@@ -861,16 +917,24 @@ class EmbeddedTransaction:
                     stamp_future.exception()
                 for w in t._watches:
                     self.db._activate_watch(w)
+                t._watches = []  # they outlive the transaction now (W-05)
                 return
+            if t._read_version is None:
+                # A commit reads at a version too, below its commit version (T-04, T-06).
+                t._read_version = self.db._storage.read_version()
             reads = self._final_read_conflicts()
-            if t._size > t._size_limit:
+            if self._commit_size(mutations, reads) > t._size_limit:
                 raise error_for(2101)
+            t._commit_in_flight = True
             await self.db._round_trip("commit")
+            t._commit_in_flight = False
             t._check_timeout()
             if t._timed_out:
                 raise error_for(1031)
             if t._cancelled:
                 raise error_for(1025)
+            if t._misused_in_commit:
+                raise error_for(2017)
             request = CommitRequest(t._read_version, reads, list(t._write_conflicts), mutations)
             version, batch = await self.db._commit(request)
         except FoundException as error:
@@ -881,6 +945,8 @@ class EmbeddedTransaction:
                 w._fail(error)
             t._watches = []
             raise
+        finally:
+            t._commit_in_flight = False
         t._committed_version = version
         if stamp_future is not None and not stamp_future.done():
             stamp_future.set_result(version.to_bytes(8, "big") + batch.to_bytes(2, "big"))
@@ -920,7 +986,9 @@ class EmbeddedTransaction:
         Anything that is not a FoundationDB error is raised again unchanged.
         """
         t = self._parent
-        if isinstance(error, int) and not isinstance(error, bool):
+        if isinstance(error, bool):
+            raise FoundTypeError("on_error takes an exception or an int error code, got a bool")
+        if isinstance(error, int):
             code = error
             error = error_for(4000 if not 0 <= code <= 30000 else code)
             if code == 0:

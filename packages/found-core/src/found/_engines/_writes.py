@@ -99,6 +99,32 @@ class RangeSet:
             i += 1
         return out
 
+    def remove(self, begin: bytes, end: bytes) -> None:
+        """Take ``[begin, end)`` out of the set, splitting ranges that straddle it.
+
+        >>> r = RangeSet(); r.add(b"a", b"d"); r.remove(b"b", b"c"); r.ranges
+        [(b'a', b'b'), (b'c', b'd')]
+        """
+        if begin >= end:
+            return
+        i = max(bisect_right(self._begins, begin) - 1, 0)
+        j = bisect_right(self._begins, end)
+        kept_begins: list[bytes] = []
+        kept_ends: list[bytes] = []
+        for b, e in zip(self._begins[i:j], self._ends[i:j], strict=True):
+            if e <= begin or b >= end:
+                kept_begins.append(b)
+                kept_ends.append(e)
+                continue
+            if b < begin:
+                kept_begins.append(b)
+                kept_ends.append(begin)
+            if e > end:
+                kept_begins.append(end)
+                kept_ends.append(e)
+        self._begins[i:j] = kept_begins
+        self._ends[i:j] = kept_ends
+
     def next_edge(self, key: bytes) -> bytes | None:
         """If ``key`` is inside a range, the end of that range; else None."""
         i = bisect_right(self._begins, key) - 1
@@ -131,28 +157,34 @@ class WriteMap:
         return bool(self.entries) or bool(self.cleared)
 
     def set(self, key: bytes, value: bytes) -> None:
-        """Record ``set(key, value)``."""
-        self.entries[key] = Entry(True, value)
+        """Record ``set(key, value)``.
+
+        A plain set does not make a versionstamped value readable again (FoundationDB's
+        ``WriteMap::mutate`` keeps the unreadable mark); only a clear does.
+        """
+        old = self.entries.get(key)
+        self.entries[key] = Entry(True, value, unreadable=old is not None and old.unreadable)
 
     def clear(self, key: bytes) -> None:
-        """Record ``clear(key)``."""
+        """Record ``clear(key)``; the key becomes readable even if a stamp made it unreadable."""
         self.entries[key] = Entry(True, None)
+        if self.unreadable_ranges:
+            self.unreadable_ranges.remove(key, key + b"\x00")
 
     def clear_range(self, begin: bytes, end: bytes) -> None:
-        """Record ``clear_range(begin, end)``: every key inside reads as absent."""
+        """Record ``clear_range(begin, end)``: every key inside reads as absent (and readable)."""
         entries = self.entries
         for key in list(entries.irange(begin, end, (True, False))):
             del entries[key]
         self.cleared.add(begin, end)
+        if self.unreadable_ranges:
+            self.unreadable_ranges.remove(begin, end)
 
     def atomic(self, op: MutationType, key: bytes, param: bytes) -> None:
         """Record an atomic operation, folding it when the base value is known."""
         entry = self.entries.get(key)
         if entry is None:
-            if self.cleared.contains(key):
-                entry = Entry(True, None)
-            else:
-                entry = Entry(False)
+            entry = Entry(True, None) if self.cleared.contains(key) else Entry(False)
             self.entries[key] = entry
         if entry.unreadable:
             entry.ops.append((op, param))
@@ -167,7 +199,7 @@ class WriteMap:
 
     def lookup(self, key: bytes) -> Entry | None:
         """The entry deciding ``key``: a map entry, a known absence, or None (ask the DB)."""
-        entry = self.entries.get(key)
+        entry: Entry | None = self.entries.get(key)
         if entry is not None:
             return entry
         if self.cleared.contains(key):

@@ -86,14 +86,19 @@ async def transactional(
             f"{getattr(func, '__name__', func)!r} is an async generator; transactional needs an "
             "async function that returns its result (collect the items into a list)"
         )
-    if isinstance(db, Transaction):
-        view = db.snapshot if snapshot and not db.is_snapshot else db
+    # Duck typing on purpose: isinstance() against a runtime-checkable Protocol costs more than
+    # a whole embedded read-only transaction.
+    create = getattr(db, "create_transaction", None)
+    if create is None:
+        if not hasattr(db, "get_range") or not hasattr(db, "is_snapshot"):
+            raise FoundTypeError(
+                "db must be a database from found.open() or a transaction, "
+                f"got {type(db).__name__}"
+            )
+        tx_view: Transaction = db  # type: ignore[assignment]
+        view = tx_view.snapshot if snapshot and not tx_view.is_snapshot else tx_view
         return await _call(func, view, *args, **kwargs)
-    if not isinstance(db, Database):
-        raise FoundTypeError(
-            f"db must be a database from found.open() or a transaction, got {type(db).__name__}"
-        )
-    tx = db.create_transaction()
+    tx: Transaction = create()
     _configure(tx, retry_limit, timeout)
     while True:
         try:
@@ -138,7 +143,7 @@ async def transaction(
     >>> asyncio.run(main())
     b'1'
     """
-    if not isinstance(db, Database):
+    if not hasattr(db, "create_transaction"):
         raise FoundTypeError(f"db must be a database from found.open(), got {type(db).__name__}")
     tx = db.create_transaction()
     _configure(tx, retry_limit, timeout)

@@ -237,7 +237,8 @@ def _contention(loop: asyncio.AbstractEventLoop, db: Any) -> tuple[float, int, i
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(50)))
         elapsed = time.perf_counter() - start
-        total = int(await found.transactional(db, found.get, key) or b"0")
+        stored = await found.transactional(db, found.get, key)
+        total = int(stored or b"0")
         return 1000 / elapsed, total, attempts - 1000
 
     return loop.run_until_complete(go())

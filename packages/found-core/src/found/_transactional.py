@@ -92,8 +92,7 @@ async def transactional(
     if create is None:
         if not hasattr(db, "get_range") or not hasattr(db, "is_snapshot"):
             raise FoundTypeError(
-                "db must be a database from found.open() or a transaction, "
-                f"got {type(db).__name__}"
+                f"db must be a database from found.open() or a transaction, got {type(db).__name__}"
             )
         tx_view: Transaction = db  # type: ignore[assignment]
         view = tx_view.snapshot if snapshot and not tx_view.is_snapshot else tx_view

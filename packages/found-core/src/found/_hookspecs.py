@@ -12,15 +12,14 @@ Conventions every hook here follows, so that the list reads as one vocabulary:
 - hooks are synchronous: pluggy calls are plain function calls, so nothing that happens per
   transaction (begin, commit, retry) belongs here.
 
-Hooks planned for later issues keep the same shape. The CLI will add
-``found_register_commands(register)``, where found passes a ``register`` callback that validates
-and de-duplicates what each plugin adds (the way llm's ``register_models(register)`` works), so
-that a plugin never mutates found's own tables.
+``found_register_commands(register)`` lets a store add subcommands to the ``found`` command:
+found passes a ``register`` callback that creates the subcommand (the way llm's
+``register_models(register)`` works), so that a plugin never touches found's own parser.
 """
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pluggy
 
@@ -74,4 +73,23 @@ def found_store_info() -> StoreInfo:  # type: ignore[empty-body]  # a spec has n
         @hookimpl
         def found_store_info() -> StoreInfo:
             return {"name": "nstore", "description": "Generic tuple store with n columns."}
+    """
+
+
+@hookspec
+def found_register_commands(register: Any) -> None:
+    """Add subcommands to the ``found`` command line.
+
+    Called once by ``found`` (the console script) for every installed store that implements
+    it. ``register(name, help, handler)`` returns an :class:`argparse.ArgumentParser` for the new
+    subcommand, to which the plugin adds its arguments; ``handler(args)`` runs it and returns
+    the exit status. Use the store's name as a prefix (``"nstore-query"``) so that stores never
+    collide; a name already taken raises ``found.UsageError``.
+
+    Example::
+
+        @hookimpl
+        def found_register_commands(register):
+            parser = register("example-hello", "say hello", lambda args: print("hello") or 0)
+            parser.add_argument("--loud", action="store_true")
     """

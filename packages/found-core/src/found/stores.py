@@ -486,3 +486,22 @@ def _module_getattr(name: str) -> ModuleType:
     raise AttributeError(
         f"module 'found' has no attribute {name!r}", name=name, obj=sys.modules.get("found")
     )
+
+
+def _register_commands(register: Any) -> list[str]:
+    """Let every installed store add its ``found`` subcommands; return the stores that failed.
+
+    A store that cannot be loaded is skipped (its name is returned) so that one broken plugin
+    never takes the whole command line down.
+    """
+    failed: list[str] = []
+    for name in names():
+        try:
+            module = load(name)
+        except StoreError:
+            failed.append(name)
+            continue
+        hook = getattr(module, "found_register_commands", None)
+        if callable(hook):
+            hook(register)
+    return failed

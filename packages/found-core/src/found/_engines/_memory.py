@@ -136,7 +136,8 @@ class MemoryStorage:
         history = self._data.get(key)
         if history is None:
             return None
-        return self._at(history, version)
+        last = history[-1]
+        return last[1] if last[0] <= version else self._at(history, version)
 
     def read_range(
         self, begin: bytes, end: bytes, version: int, limit: int, reverse: bool
@@ -146,12 +147,18 @@ class MemoryStorage:
         if begin >= end:
             return out
         data = self._data
+        history_of = dict.__getitem__  # SortedDict is a dict: skip its own method layers
         at = self._at
+        append = out.append
+        count = 0
         for key in data.irange(begin, end, (True, False), reverse):
-            value = at(data[key], version)
+            history = history_of(data, key)
+            last = history[-1]
+            value = last[1] if last[0] <= version else at(history, version)
             if value is not None:
-                out.append((key, value))
-                if len(out) >= limit:
+                append((key, value))
+                count += 1
+                if count >= limit:
                     break
         return out
 

@@ -100,14 +100,17 @@ class EmbeddedDatabase:
     async def _round_trip(self, kind: str) -> None:
         testing = self.testing
         await testing.round_trip(kind)
+        await self._maybe_yield()
+        if kind == "read" and testing.chance(testing.too_old_rate):
+            raise error_for(1007)
+
+    async def _maybe_yield(self) -> None:
         # An embedded read never suspends by itself: give other tasks a turn now and then so
         # that a long scan does not block the event loop.
         now = time.perf_counter()
         if now - self._last_yield > _YIELD_EVERY:
             await asyncio.sleep(0)
             self._last_yield = time.perf_counter()
-        if kind == "read" and testing.chance(testing.too_old_rate):
-            raise error_for(1007)
 
     async def _commit(self, request: CommitRequest) -> tuple[int, int]:
         testing = self.testing

@@ -440,12 +440,54 @@ class EmbeddedTransaction:
 
     async def get(self, key: bytes) -> bytes | None:
         """The value of ``key``, or None when absent."""
-        key = _check_key(key)
-        self._check_usable()
-        self._check_read_key(key)
         t = self._parent
-        if len(key) > (SYSTEM_KEY_SIZE_LIMIT if key.startswith(b"\xff") else KEY_SIZE_LIMIT):
+        if type(key) is not bytes:
+            key = _check_key(key)
+        if (
+            t._cancelled
+            or t._timeout
+            or t._timed_out
+            or t._committing
+            or t._deferred is not None
+            or self.db._closed
+        ):
+            self._check_usable()
+        if key >= b"\xff":
+            self._check_read_key(key)
+        if len(key) > KEY_SIZE_LIMIT and (
+            len(key) > SYSTEM_KEY_SIZE_LIMIT or not key.startswith(b"\xff")
+        ):
             return None  # L-03: no such key can exist
+        if not t._mutations and not t._writes.unreadable_ranges:
+            # Nothing of our own to consult: the read cache, else the database (the common case).
+            cache = t._read_cache
+            if t._ryw and key in cache:
+                value = cache[key]
+            else:
+                version = t._read_version
+                db = self.db
+                testing = db.testing
+                if (
+                    version is None
+                    or t._read_version_set
+                    or testing.read_latency
+                    or (testing.too_old_rate)
+                ):
+                    version = await self._before_storage_read()
+                else:
+                    t._touched = True
+                    testing.reads += 1
+                    testing.round_trips += 1
+                    if db._storage.now_version() - version > MVCC_WINDOW:
+                        raise error_for(1007)
+                    await db._maybe_yield()
+                value = db._storage.get(key, version)
+                if t._ryw:
+                    cache[key] = value
+            if not self.is_snapshot:
+                t._read_conflicts.append((key, key + b"\x00"))
+                t._size += 2 * len(key) + 1 + _CONFLICT_OVERHEAD
+            return value
         entry = t._writes.lookup(key) if self._uses_ryw() else None
         if entry is not None and entry.unreadable and not t._bypass_unreadable:
             raise error_for(1036)
@@ -455,7 +497,6 @@ class EmbeddedTransaction:
             raise error_for(1036)
         if entry is not None and entry.known:
             return entry.value
-        value: bytes | None
         if t._ryw and key in t._read_cache:
             value = t._read_cache[key]
         else:

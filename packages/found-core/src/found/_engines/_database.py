@@ -104,13 +104,18 @@ class EmbeddedDatabase:
         if kind == "read" and testing.chance(testing.too_old_rate):
             raise error_for(1007)
 
-    async def _maybe_yield(self) -> None:
-        # An embedded read never suspends by itself: give other tasks a turn now and then so
-        # that a long scan does not block the event loop.
+    async def _maybe_yield(self) -> bool:
+        """Give other tasks a turn if this task has run long enough; say whether it did.
+
+        An embedded read never suspends by itself, so without this a long scan would block
+        the event loop.
+        """
         now = time.perf_counter()
         if now - self._last_yield > _YIELD_EVERY:
             await asyncio.sleep(0)
             self._last_yield = time.perf_counter()
+            return True
+        return False
 
     async def _commit(self, request: CommitRequest) -> tuple[int, int]:
         testing = self.testing

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from found._atomic import MutationType
 from found._engines._storage import MVCC_WINDOW, CommitRequest, Mutation
 from found._engines._watches import Watch
-from found._engines._writes import WriteMap
+from found._engines._writes import Entry, WriteMap
 from found._errors import FoundException, FoundTypeError, UsageError, error_for
 from found._selectors import KeySelector
 from found._streaming import STREAMING_MODE_EXACT, STREAMING_MODE_ITERATOR, batch_rows
@@ -480,7 +480,9 @@ class EmbeddedTransaction:
                     testing.round_trips += 1
                     if db._storage.now_version() - version > MVCC_WINDOW:
                         raise error_for(1007)
-                    await db._maybe_yield()
+                    attempt = t._attempt
+                    if await db._maybe_yield():
+                        self._check_still_live(attempt)  # cancelled or reset meanwhile
                 value = db._storage.get(key, version)
                 if t._ryw:
                     cache[key] = value
@@ -544,10 +546,10 @@ class EmbeddedTransaction:
         unreadable = writes.unreadable_ranges
         if ryw and unreadable and not t._bypass_unreadable and unreadable.overlapping(begin, end):
             raise error_for(1036)
-        local: list[tuple[bytes, object]] = []
+        local: list[tuple[bytes, Entry]] = []
         exclude: list[tuple[bytes, bytes]] = []
         if ryw and writes:
-            for k in writes.entries.irange(begin, end, (True, False), reverse):
+            for k in writes.irange(begin, end, reverse):
                 entry = writes.entries[k]
                 if entry.unreadable and not t._bypass_unreadable:
                     raise error_for(1036)
@@ -639,7 +641,7 @@ class EmbeddedTransaction:
                 base = db_rows[db_pos][1] if take_db else None
                 if take_db:
                     db_pos += 1
-                value = entry.resolve(base)  # type: ignore[attr-defined]
+                value = entry.resolve(base)
             else:
                 key, value = db_rows[db_pos]
                 db_pos += 1
@@ -904,7 +906,7 @@ class EmbeddedTransaction:
             return
         t = self._parent
         exclude = sorted(
-            [(k, k + b"\x00") for k in t._writes.entries.irange(*bounds, (True, False))]
+            [(k, k + b"\x00") for k in t._writes.irange(*bounds)]
             + t._writes.cleared.overlapping(*bounds)
         )
         t._read_ranges.append(_ReadRange(bounds[0], bounds[1], exclude))

@@ -15,9 +15,10 @@ in the map reads as absent without touching the database.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedList
 
 from found._atomic import MutationType, apply_atomic
 
@@ -146,15 +147,30 @@ class RangeSet:
 class WriteMap:
     """The keys and ranges one transaction decided, for read-your-writes."""
 
-    __slots__ = ("cleared", "entries", "unreadable_ranges")
+    __slots__ = ("_sorted", "cleared", "entries", "unreadable_ranges")
 
     def __init__(self) -> None:
-        self.entries: SortedDict = SortedDict()
+        # A plain dict makes writes and point reads cheap; the sorted view that range reads
+        # need is built on the first range read and kept up to date after that.
+        self.entries: dict[bytes, Entry] = {}
+        self._sorted: SortedList | None = None
         self.cleared = RangeSet()
         self.unreadable_ranges = RangeSet()
 
     def __bool__(self) -> bool:
         return bool(self.entries) or bool(self.cleared)
+
+    def irange(self, begin: bytes, end: bytes, reverse: bool = False) -> Iterator[bytes]:
+        """The keys of the map inside ``[begin, end)``, in order."""
+        if self._sorted is None:
+            self._sorted = SortedList(self.entries)
+        keys: Iterator[bytes] = self._sorted.irange(begin, end, (True, False), reverse)
+        return keys
+
+    def _put(self, key: bytes, entry: Entry) -> None:
+        if self._sorted is not None and key not in self.entries:
+            self._sorted.add(key)
+        self.entries[key] = entry
 
     def set(self, key: bytes, value: bytes) -> None:
         """Record ``set(key, value)``.
@@ -163,19 +179,21 @@ class WriteMap:
         ``WriteMap::mutate`` keeps the unreadable mark); only a clear does.
         """
         old = self.entries.get(key)
-        self.entries[key] = Entry(True, value, unreadable=old is not None and old.unreadable)
+        self._put(key, Entry(True, value, unreadable=old is not None and old.unreadable))
 
     def clear(self, key: bytes) -> None:
         """Record ``clear(key)``; the key becomes readable even if a stamp made it unreadable."""
-        self.entries[key] = Entry(True, None)
+        self._put(key, Entry(True, None))
         if self.unreadable_ranges:
             self.unreadable_ranges.remove(key, key + b"\x00")
 
     def clear_range(self, begin: bytes, end: bytes) -> None:
         """Record ``clear_range(begin, end)``: every key inside reads as absent (and readable)."""
         entries = self.entries
-        for key in list(entries.irange(begin, end, (True, False))):
+        for key in list(self.irange(begin, end)):
             del entries[key]
+            if self._sorted is not None:
+                self._sorted.remove(key)
         self.cleared.add(begin, end)
         if self.unreadable_ranges:
             self.unreadable_ranges.remove(begin, end)
@@ -185,7 +203,7 @@ class WriteMap:
         entry = self.entries.get(key)
         if entry is None:
             entry = Entry(True, None) if self.cleared.contains(key) else Entry(False)
-            self.entries[key] = entry
+            self._put(key, entry)
         if entry.unreadable:
             entry.ops.append((op, param))
         elif entry.known:
@@ -195,7 +213,7 @@ class WriteMap:
 
     def set_unreadable(self, key: bytes) -> None:
         """Record ``set_versionstamped_value(key, ...)``: reading ``key`` now raises 1036."""
-        self.entries[key] = Entry(True, None, unreadable=True)
+        self._put(key, Entry(True, None, unreadable=True))
 
     def lookup(self, key: bytes) -> Entry | None:
         """The entry deciding ``key``: a map entry, a known absence, or None (ask the DB)."""

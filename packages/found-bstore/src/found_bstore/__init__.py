@@ -1,27 +1,76 @@
-"""bstore: content-addressed binary objects split over many keys.
+"""bstore: a content-addressed blob store, for blobs of any size.
 
-bstore stores blobs larger than one FoundationDB value: each blob is cut into chunks
-written under consecutive keys, and is named by the hash of its content, so that storing the
-same bytes twice returns the same identifier.
+A blob is named by its content: its uid is made of its SHA-256, so storing the same bytes twice
+returns the same uid and keeps one copy (with a reference count). Blobs are cut into chunks of
+at most 100,000 bytes, FoundationDB's value limit. Small blobs go in and out inside one
+transaction (:func:`get_or_create`, :func:`get`); :func:`put` and :func:`read` stream blobs of
+any size over many transactions, and a blob becomes visible only once it is whole.
 
-This release is the package's shell: it registers the store with found (the ``found.stores``
-entry point and the ``found_store_info`` hook) so that ``from found import bstore`` works; the
-store's API comes in later releases.
+Modules: :mod:`found_bstore._layout` (the handle, the key layout, the record),
+:mod:`found_bstore._blob` (single-transaction operations), :mod:`found_bstore._stream` (put and
+read), :mod:`found_bstore._gc` (collection).
 
 Example::
 
-    from found import bstore
-
-    print(bstore.__version__)
+    >>> import asyncio, found
+    >>> from found import bstore
+    >>> files = bstore.make("files", ("example",))
+    >>> async def main():
+    ...     async with await found.open("memory://") as db:
+    ...         uid = await found.transactional(db, bstore.get_or_create, files, b"hi")
+    ...         return await found.transactional(db, bstore.get, files, uid)
+    >>> asyncio.run(main())
+    b'hi'
 """
 
 from importlib.metadata import version as _version
 
 from found.stores import StoreInfo, hookimpl
+from found_bstore._blob import MAX_TRANSACTION_BLOB, delete, get, get_or_create, stat
+from found_bstore._errors import (
+    BlobCorrupted,
+    BlobNotFound,
+    BStoreException,
+    BStoreTypeError,
+    BStoreValueError,
+)
+from found_bstore._gc import DEFAULT_OLDER_THAN, GcReport, gc
+from found_bstore._layout import (
+    DEFAULT_CHUNK_SIZE,
+    MAX_CHUNK_SIZE,
+    BStore,
+    Stat,
+    make,
+    uid_for,
+)
+from found_bstore._stream import put, read
 
 __version__ = _version("found-bstore")
 
-__all__ = ["__version__"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_OLDER_THAN",
+    "MAX_CHUNK_SIZE",
+    "MAX_TRANSACTION_BLOB",
+    "BStore",
+    "BStoreException",
+    "BStoreTypeError",
+    "BStoreValueError",
+    "BlobCorrupted",
+    "BlobNotFound",
+    "GcReport",
+    "Stat",
+    "__version__",
+    "delete",
+    "gc",
+    "get",
+    "get_or_create",
+    "make",
+    "put",
+    "read",
+    "stat",
+    "uid_for",
+]
 
 
 @hookimpl
@@ -35,5 +84,5 @@ def found_store_info() -> StoreInfo:
     """
     return {
         "name": "bstore",
-        "description": "Content-addressed binary objects split over many keys.",
+        "description": "Content-addressed blobs of any size, streamed over many transactions.",
     }

@@ -1,27 +1,68 @@
-"""eavstore: records as (entity, attribute, value) rows.
+"""eavstore: mappings stored as entity-attribute-value rows, found by attribute value.
 
-eavstore keeps each record as rows of (entity, attribute, value), with an index from
-(attribute, value) back to entities, so that a record can be read whole and records can be
-found by any attribute's value.
+Each entity (a mapping of attributes to values, under a uid) is kept as one row per attribute,
+and every attribute value is indexed, so an entity is read whole with one range read and the
+entities with a given value are found with another. Counts per value are kept with atomic adds.
+See ``_layout`` for the keys, ``_store`` and ``_query`` for the cost of each operation.
 
-This release is the package's shell: it registers the store with found (the ``found.stores``
-entry point and the ``found_store_info`` hook) so that ``from found import eavstore`` works; the
-store's API comes in later releases.
+The API follows the seed's ``eavstore`` (``make``, ``create``, ``get``, ``update``, ``remove``,
+``query``) and adds ``match`` (several attributes), ``between`` (a value range), ``count`` and
+unindexed attributes.
 
 Example::
 
-    from found import eavstore
-
-    print(eavstore.__version__)
+    >>> import asyncio, found
+    >>> from found import eavstore
+    >>> store = eavstore.make("people", ("doctest", "people"))
+    >>> async def main():
+    ...     async with await found.open("memory://") as db:
+    ...         uid = await found.transactional(
+    ...             db, eavstore.create, store, {"name": "Ada", "born": 1815}, "ada")
+    ...         mapping = await found.transactional(db, eavstore.get, store, uid)
+    ...         return uid, mapping, await found.transactional(
+    ...             db, eavstore.count, store, "born", 1815)
+    >>> asyncio.run(main())
+    ('ada', {'born': 1815, 'name': 'Ada'}, 1)
 """
 
 from importlib.metadata import version as _version
 
 from found.stores import StoreInfo, hookimpl
+from found_eavstore._errors import (
+    EAVStoreException,
+    EAVStoreTypeError,
+    EAVStoreUsageError,
+    IndexKeyTooLargeError,
+    NotIndexedError,
+    TooLargeError,
+)
+from found_eavstore._layout import KEY_LIMIT, VALUE_LIMIT, EAVStore, make
+from found_eavstore._query import between, count, match, query
+from found_eavstore._store import create, get, remove, update
 
 __version__ = _version("found-eavstore")
 
-__all__ = ["__version__"]
+__all__ = [
+    "KEY_LIMIT",
+    "VALUE_LIMIT",
+    "EAVStore",
+    "EAVStoreException",
+    "EAVStoreTypeError",
+    "EAVStoreUsageError",
+    "IndexKeyTooLargeError",
+    "NotIndexedError",
+    "TooLargeError",
+    "__version__",
+    "between",
+    "count",
+    "create",
+    "get",
+    "make",
+    "match",
+    "query",
+    "remove",
+    "update",
+]
 
 
 @hookimpl
@@ -35,5 +76,5 @@ def found_store_info() -> StoreInfo:
     """
     return {
         "name": "eavstore",
-        "description": "Records as (entity, attribute, value) rows.",
+        "description": "Mappings as entity-attribute-value rows, found by attribute value.",
     }

@@ -330,7 +330,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PRIMARY)
 def typecheck(session: nox.Session) -> None:
     """Type check: mypy --strict on src and tests of every package, and on all other code."""
-    _install_editable(session, MYPY, NOX, *TEST_DEPS)
+    _install_editable(session, MYPY, NOX, *TEST_DEPS, *BENCH_ANCHORS)
     mypy = ("mypy", "--strict", *session.posargs)
     # Test folders of different packages hold same-named modules (conftest, test_*): one mypy
     # run per folder keeps them apart; the incremental cache keeps the repeats cheap.

@@ -176,11 +176,15 @@ async def test_tokenized_text_ranks_like_counts(
 
 @pytest.mark.parametrize("words", [["cat"], ["dog", "cat"], ["emu", "cat", "dog"]])
 async def test_scores_equal_sqlite_fts5_bm25(
-    found_db: found.Database, found_prefix: bytes, words: list[str]
+    found_db: found.Database,
+    found_prefix: bytes,
+    words: list[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     """On the same text, scores equal SQLite FTS5's bm25() (negated), as the README claims."""
     sqlite3 = pytest.importorskip("sqlite3")
     conn = sqlite3.connect(":memory:")
+    request.addfinalizer(conn.close)  # Python 3.13 warns about unclosed connections
     try:
         conn.execute("CREATE VIRTUAL TABLE t USING fts5(body)")
     except sqlite3.OperationalError:

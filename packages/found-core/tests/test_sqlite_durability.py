@@ -103,6 +103,78 @@ def test_two_connections_see_each_others_commits(path: str, opened: list[SqliteS
     assert a.latest_version() == b.latest_version() == vb
 
 
+def test_a_read_snapshot_serves_old_versions_and_is_refreshed_for_newer_ones(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """Reads inside one connection's snapshot see neither too little nor too much."""
+    a = open_storage(opened, path)
+    b = open_storage(opened, path)
+    v1, _ = b.commit(CommitRequest(None, [], [point(b"k")], [put(b"k", b"one")]))
+    rv1 = a.read_version()  # a's snapshot starts here
+    assert a.get(b"k", rv1) == b"one"
+    v2, _ = b.commit(CommitRequest(None, [], [point(b"k")], [put(b"k", b"two")]))
+    # The snapshot still serves rv1 exactly, and v1 - 1 sees nothing.
+    assert a.get(b"k", rv1) == b"one"
+    assert a.get(b"k", v1 - 1) is None
+    # A version newer than the snapshot (a set read version) must see b's later commit.
+    assert a.get(b"k", v2) == b"two"
+    assert a.read_range(b"", b"\xff", v2, 10, False) == [(b"k", b"two")]
+    # And the old version is still served after the refresh.
+    assert a.read_range(b"", b"\xff", rv1, 10, False) == [(b"k", b"one")]
+    assert a.latest_version() == v2
+    rv2 = a.read_version()
+    assert rv2 >= v2
+    assert a.get(b"k", rv2) == b"two"
+
+
+def test_releasing_the_snapshot_lets_other_connections_checkpoint(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """An open read snapshot pins the WAL; release_snapshot unpins it."""
+    a = open_storage(opened, path)
+    b = open_storage(opened, path)
+    b.commit(CommitRequest(None, [], [point(b"k")], [put(b"k", b"0")]))
+    a.get(b"k", a.read_version())  # a now holds a snapshot
+    for i in range(20):
+        b.commit(CommitRequest(None, [], [point(b"k")], [put(b"k", b"%d" % i)]))
+    checker = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    try:
+        busy, _, _ = checker.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 1  # a's snapshot is in the way
+        a.release_snapshot()
+        a.release_snapshot()  # idempotent
+        busy, _, _ = checker.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0
+    finally:
+        checker.close()
+    assert a.get(b"k", a.read_version()) == b"19"
+
+
+async def test_the_database_releases_its_snapshot_soon_after_reads(tmp_path: Path) -> None:
+    """A process that goes idle after a transaction does not pin other processes' WAL."""
+    import asyncio
+
+    import found
+    from found._engines import _database
+
+    target = tmp_path / "idle.found"
+    db = await found.open(f"sqlite://{target}")
+    try:
+        await found.transactional(db, found.set, b"k", b"v")
+        assert await found.transactional(db, found.get, b"k") == b"v"
+        checker = sqlite3.connect(target, isolation_level=None, timeout=0.1)
+        try:
+            await asyncio.sleep(_database._RELEASE_AFTER * 3)
+            checker.execute("BEGIN IMMEDIATE")
+            checker.execute("COMMIT")
+            busy, _, _ = checker.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            assert busy == 0
+        finally:
+            checker.close()
+    finally:
+        await db.close()
+
+
 def test_conflicts_are_detected_between_connections(path: str, opened: list[SqliteStorage]) -> None:
     """A read in one instance conflicts with a later write committed through another."""
     a = open_storage(opened, path)

@@ -16,6 +16,8 @@ __all__ = ["DatabaseOptions", "EmbeddedDatabase"]
 
 _WATCH_POLL_SECONDS = 0.05
 _YIELD_EVERY = 0.004  # seconds of work between two turns given to other tasks
+# How long after handing out a read version the storage may keep its read snapshot open.
+_RELEASE_AFTER = 0.2
 
 
 class DatabaseOptions:
@@ -82,6 +84,7 @@ class EmbeddedDatabase:
         self._poller: asyncio.Task[None] | None = None
         self._last_yield = time.perf_counter()
         self._closed = False
+        self._release: asyncio.TimerHandle | None = None
 
     @property
     def engine(self) -> str:
@@ -96,6 +99,20 @@ class EmbeddedDatabase:
             raise UsageError("the database is closed")
         self._watches.max_watches = self.options._max_watches
         return EmbeddedTransaction(self)
+
+    def _read_version(self) -> int:
+        """A fresh read version from the storage; its read snapshot is released soon after."""
+        version = self._storage.read_version()
+        if self._release is None:
+            self._release = asyncio.get_running_loop().call_later(
+                _RELEASE_AFTER, self._release_snapshot
+            )
+        return version
+
+    def _release_snapshot(self) -> None:
+        self._release = None
+        if not self._closed:
+            self._storage.release_snapshot()
 
     async def _round_trip(self, kind: str) -> None:
         testing = self.testing
@@ -150,6 +167,9 @@ class EmbeddedDatabase:
         self._watches.fail_all(error_for(1101))
         if self._poller is not None:
             self._poller.cancel()
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
         self._storage.close()
 
     async def __aenter__(self) -> EmbeddedDatabase:

@@ -122,6 +122,9 @@ class MemoryStorage:
         """The newest version handed out."""
         return self._version
 
+    def release_snapshot(self) -> None:
+        """Nothing to release: memory reads take no lock (the storage protocol asks for it)."""
+
     # -- reads ----------------------------------------------------------------------------
     @staticmethod
     def _at(history: _History, version: int) -> bytes | None:

@@ -28,6 +28,16 @@ Tables: ``kv`` as above; ``meta`` (the latest version and the format number); ``
 collector. A range clear writes one NULL row per key live in the range (SQLite finds them in one
 statement, about a microsecond a key), so it costs time in proportion to the keys it clears.
 
+Reads run inside a *read snapshot*: a deferred SQLite transaction that the connection keeps
+open between calls, so that a transaction's point reads do not each pay for taking and
+releasing SQLite's WAL read lock. The snapshot sees every commit up to the version stored when
+it began; since rows are never changed once written (only collected long after the window), a
+snapshot also serves any older read version. ``read_version`` starts a fresh snapshot, a read
+at a version newer than the snapshot starts one too, and a commit ends it (the write lock needs
+the connection outside a read transaction). An open snapshot keeps other processes' commits
+from being checkpointed out of the WAL, so :meth:`SqliteStorage.release_snapshot` ends it; the
+database calls it shortly after the last read version was handed out.
+
 Durability: the database runs in WAL mode. With ``synchronous="NORMAL"`` (the default) a commit
 that returned survives the death of the process (the WAL frames are in the operating system's
 cache); ``synchronous="FULL"`` also survives power loss, at the price of an fsync per commit.
@@ -269,6 +279,8 @@ class SqliteStorage:
         self._forked_from: int | None = None
         self._next_gc = 0
         self._gc_backlog = False
+        # The version the open read snapshot sees, or None when there is none (see above).
+        self._snapshot: int | None = None
         try:
             self._conn = sqlite3.connect(
                 self.path,
@@ -292,6 +304,7 @@ class SqliteStorage:
             return
         _inherited.append(self._conn)
         self._forked_from = os.getppid()
+        self._snapshot = None
         self._lock = threading.Lock()  # another thread may have held it at the fork
         # A closed connection: every later call fails, and _error explains why.
         self._conn = sqlite3.connect(":memory:")
@@ -404,19 +417,72 @@ class SqliteStorage:
         row = self._conn.execute(_META_VERSION).fetchone()
         return int(row[0])
 
+    def _begin_snapshot(self) -> int:
+        """End the open snapshot, if any, and start one at the latest stored version."""
+        conn = self._conn
+        if self._snapshot is not None:
+            self._snapshot = None
+            conn.execute("COMMIT")
+        conn.execute("BEGIN")
+        try:
+            version = self._stored_version()  # the first read fixes what the snapshot sees
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._snapshot = version
+        return version
+
+    def _end_snapshot(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot = None
+            self._conn.execute("COMMIT")
+
+    def _abandon_snapshot(self) -> None:
+        """After a SQLite error: leave no transaction open, whatever state it left."""
+        self._snapshot = None
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def release_snapshot(self) -> None:
+        """End the read snapshot, letting SQLite checkpoint commits past it. Cheap; idempotent.
+
+        >>> import tempfile, os
+        >>> directory = tempfile.TemporaryDirectory()
+        >>> s = SqliteStorage(os.path.join(directory.name, "data.found"))
+        >>> v = s.read_version()
+        >>> s.release_snapshot(); s.get(b"k", v) is None
+        True
+        >>> s.close(); directory.cleanup()
+        """
+        with self._lock:
+            if self._snapshot is None or self._closed:
+                return
+            try:
+                self._end_snapshot()
+            except sqlite3.Error as e:
+                self._abandon_snapshot()
+                raise self._error(e) from e
+
     def read_version(self) -> int:
-        """The latest committed version, first advanced to the clock if it lags behind."""
+        """The latest committed version, first advanced to the clock if it lags behind.
+
+        It also starts a fresh read snapshot at that version.
+        """
         with self._lock:
             conn = self._conn
             try:
-                latest = self._stored_version()
+                latest = self._begin_snapshot()
                 now = self.now_version()
                 if now - latest <= _BUMP_LAG:
                     return latest
+                self._end_snapshot()
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     conn.execute(_BUMP_META_VERSION, (now,))
-                    latest = self._stored_version()
                     conn.execute("COMMIT")
                 except sqlite3.OperationalError as e:
                     if conn.in_transaction:
@@ -425,17 +491,19 @@ class SqliteStorage:
                         raise
                     # Another process holds the write lock (and is about to advance the
                     # version itself): the stored version is still a safe read version.
-                    latest = self._stored_version()
-                return latest
+                return self._begin_snapshot()
             except sqlite3.Error as e:
+                self._abandon_snapshot()
                 raise self._error(e) from e
 
     def latest_version(self) -> int:
         """The newest version committed or handed out as a read version, by any process."""
         with self._lock:
             try:
+                self._end_snapshot()  # a snapshot would hide newer commits
                 return self._stored_version()
             except sqlite3.Error as e:
+                self._abandon_snapshot()
                 raise self._error(e) from e
 
     # -- reads ------------------------------------------------------------------------------------
@@ -443,8 +511,12 @@ class SqliteStorage:
         """The value at ``version``."""
         with self._lock:
             try:
+                snapshot = self._snapshot
+                if snapshot is None or version > snapshot:
+                    self._begin_snapshot()
                 row = self._conn.execute(_GET, (key, version)).fetchone()
             except sqlite3.Error as e:
+                self._abandon_snapshot()
                 raise self._error(e) from e
         if row is None:
             return None
@@ -461,8 +533,12 @@ class SqliteStorage:
             return []
         with self._lock:
             try:
+                snapshot = self._snapshot
+                if snapshot is None or version > snapshot:
+                    self._begin_snapshot()
                 return self._read_range(begin, end, version, limit, reverse)
             except sqlite3.Error as e:
+                self._abandon_snapshot()
                 raise self._error(e) from e
 
     def _read_range(
@@ -521,6 +597,7 @@ class SqliteStorage:
         with self._lock:
             conn = self._conn
             try:
+                self._end_snapshot()
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     version = self._commit_locked(request)
@@ -530,6 +607,7 @@ class SqliteStorage:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as e:
+                self._abandon_snapshot()
                 raise self._error(e) from e
         return version, 0
 
@@ -644,6 +722,7 @@ class SqliteStorage:
             if self._closed:
                 return
             _open_storages.discard(self)
+            self._snapshot = None
             try:
                 self._conn.close()
             except sqlite3.Error as e:

@@ -84,6 +84,14 @@ class Storage(Protocol):
         """The newest committed version (for ``future_version`` checks)."""
         ...
 
+    def release_snapshot(self) -> None:
+        """Drop whatever a storage holds open to serve reads quickly (a SQLite read snapshot).
+
+        Reads made afterwards are still correct; the database calls this shortly after the
+        last read version it handed out, so an idle process holds nothing.
+        """
+        ...
+
     def get(self, key: bytes, version: int) -> bytes | None:
         """The value of ``key`` at ``version``, or None when absent."""
         ...

@@ -357,7 +357,7 @@ class EmbeddedTransaction:
             await self.db._round_trip("grv")
             self._check_still_live(attempt)
             if t._read_version is None:  # another read of this attempt may have set it
-                t._read_version = self.db._storage.read_version()
+                t._read_version = self.db._read_version()
         return t._read_version
 
     async def _before_storage_read(self) -> int:
@@ -999,7 +999,7 @@ class EmbeddedTransaction:
                 return
             if t._read_version is None:
                 # A commit reads at a version too, below its commit version (T-04, T-06).
-                t._read_version = self.db._storage.read_version()
+                t._read_version = self.db._read_version()
             reads = self._final_read_conflicts()
             if self._commit_size(mutations, reads) > t._size_limit:
                 raise error_for(2101)

@@ -429,6 +429,32 @@ def integration(session: nox.Session) -> None:
 
 
 @nox.session(python=PRIMARY)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into build/docs (Sphinx + MyST; any warning fails it).
+
+    The API reference comes from the docstrings of the installed packages; the pages' Python
+    examples run in the integration suite (tests-integration/test_docs.py).
+    """
+    _install_editable(session, "-r", str(ROOT / "docs" / "requirements.txt"))
+    out = ROOT / "build" / "docs"
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-E",
+        "-b",
+        "html",
+        str(ROOT / "docs"),
+        str(out),
+        *session.posargs,
+    )
+    session.log(f"documentation: {out / 'index.html'}")
+
+
+nox.options.sessions.append("docs")  # the site builds in the default run too
+
+
+@nox.session(python=PRIMARY)
 def bench(session: nox.Session) -> None:
     """Benchmarks against their anchors (fdb.tuple, ...); `nox -s bench -- --quick`."""
     _ensure_wordnet(session)

@@ -24,6 +24,7 @@ Example::
 """
 
 from importlib.metadata import version as _version
+from typing import Any
 
 from found.stores import StoreInfo, hookimpl
 from found_bstore._blob import MAX_TRANSACTION_BLOB, delete, get, get_or_create, stat
@@ -86,3 +87,18 @@ def found_store_info() -> StoreInfo:
         "name": "bstore",
         "description": "Content-addressed blobs of any size, streamed over many transactions.",
     }
+
+
+@hookimpl
+def found_register_commands(register: Any) -> None:
+    """Add ``found bstore put|get|stat|delete|gc`` to the ``found`` command (see ``_cli``).
+
+    Example::
+
+        >>> import argparse
+        >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
+        >>> found_register_commands(lambda name, help, handler: root.add_parser(name))
+    """
+    from found_bstore._cli import register_commands
+
+    register_commands(register)

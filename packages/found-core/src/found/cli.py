@@ -8,10 +8,13 @@
     found get TARGET KEY               KEY and VALUE are Python literals: a tuple is packed
     found set TARGET KEY VALUE         with the tuple layer, bytes are used as they are
     found clear TARGET KEY [END]       (a str value is stored as UTF-8)
+    found demo [TARGET] [--data PATH|sample] [--limit N]
+                                       WordNet in all four stores, queried, with timings
 
 TARGET is what ``found.open`` takes (``memory://``, ``sqlite://PATH``, ``fdb://``...). Store
-packages add their own subcommands through the ``found_register_commands`` hook. Errors print
-one line on standard error and exit with status 1.
+packages add their own subcommands through the ``found_register_commands`` hook (``found
+nstore query ...``); :func:`parse_tuple`, :func:`parse_value` and :func:`progress_bar` are
+there for them. Errors print one line on standard error and exit with status 1.
 """
 
 from __future__ import annotations
@@ -30,13 +33,32 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 import found
 import found.stores
 from found._errors import BaseFoundException, UsageError
 
-__all__ = ["describe_key", "main", "main_entry", "parse_literal"]
+__all__ = [
+    "describe_key",
+    "main",
+    "main_entry",
+    "parse_literal",
+    "parse_tuple",
+    "parse_value",
+    "progress_bar",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -63,6 +85,59 @@ def parse_literal(text: str, what: str) -> bytes:
     if isinstance(value, str) and what == "value":
         return value.encode()
     raise UsageError(f"{what} must be a tuple or bytes literal, got {type(value).__name__}")
+
+
+def parse_tuple(text: str, what: str) -> tuple[Any, ...]:
+    """A tuple given on the command line as a Python literal, such as a store's prefix.
+
+    >>> parse_tuple("('app', 'people')", "prefix")
+    ('app', 'people')
+    >>> parse_tuple("'app'", "prefix")
+    Traceback (most recent call last):
+    found._errors.UsageError: prefix must be a tuple literal such as ('app', 'people'), got 'app'
+    """
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        value = None
+    if not isinstance(value, tuple):
+        raise UsageError(f"{what} must be a tuple literal such as ('app', 'people'), got {text!r}")
+    return value
+
+
+def parse_value(text: str) -> Any:
+    """A value given on the command line: a Python literal when it is one, else the text.
+
+    So ``42`` is an int, ``'42'`` and ``dog`` are str, ``('a', 1)`` is a tuple, ``b'x'`` bytes.
+
+    >>> parse_value("42"), parse_value("'42'"), parse_value("dog"), parse_value("('a', 1)")
+    (42, '42', 'dog', ('a', 1))
+    """
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+def progress_bar(console: Console | None = None, *, transfer: bool = False) -> Progress:
+    """A rich progress display for long steps, shown only when ``console`` is a terminal.
+
+    ``console`` defaults to standard error, so that a command's output on standard output
+    stays clean. ``transfer=True`` shows bytes and a rate instead of ``done/total`` items.
+    Piped or captured (in tests, in CI), the display is disabled and prints nothing.
+
+    >>> with progress_bar() as bar:
+    ...     task = bar.add_task("loading", total=3)
+    ...     bar.advance(task, 3)
+    """
+    console = console or Console(stderr=True)
+    columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn()]
+    if transfer:
+        columns += [DownloadColumn(), TransferSpeedColumn()]
+    else:
+        columns += [MofNCompleteColumn(), TaskProgressColumn()]
+    columns.append(TimeElapsedColumn())
+    return Progress(*columns, console=console, disable=not console.is_terminal, transient=True)
 
 
 def describe_key(data: bytes, raw: bool = False) -> str:
@@ -191,6 +266,18 @@ async def _clear(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_default_data() -> str:
+    from found._demo_wordnet import WORDNET
+
+    return str(WORDNET) if WORDNET.is_file() else "sample"
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from found._demo import run
+
+    return run(args.target, data=args.data, limit=args.limit)
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     parser = argparse.ArgumentParser(prog="found", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"found {found.__version__}")
@@ -222,6 +309,23 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     clear.add_argument("target")
     clear.add_argument("key")
     clear.add_argument("end", nargs="?")
+    demo = command(
+        "demo",
+        "load WordNet into the four stores and query it (default: a temporary sqlite:// file)",
+        _demo,
+    )
+    demo.add_argument("target", nargs="?", help="a found.open target (default: a temporary file)")
+    demo.add_argument(
+        "--data",
+        metavar="PATH",
+        help=f"a WordNet data.noun file, or 'sample' (default: {_demo_default_data()})",
+    )
+    demo.add_argument(
+        "--limit",
+        type=int,
+        default=20_000,
+        help="load this many synsets, plus their ancestors (0: all; default: 20000)",
+    )
     found.stores._register_commands(command)
     return parser, handlers
 

@@ -26,6 +26,7 @@ Example::
 """
 
 from importlib.metadata import version as _version
+from typing import Any
 
 from found.stores import StoreInfo, hookimpl
 from found_eavstore._errors import (
@@ -78,3 +79,18 @@ def found_store_info() -> StoreInfo:
         "name": "eavstore",
         "description": "Mappings as entity-attribute-value rows, found by attribute value.",
     }
+
+
+@hookimpl
+def found_register_commands(register: Any) -> None:
+    """Add ``found eavstore get|query|count|put|remove`` to the ``found`` command (see ``_cli``).
+
+    Example::
+
+        >>> import argparse
+        >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
+        >>> found_register_commands(lambda name, help, handler: root.add_parser(name))
+    """
+    from found_eavstore._cli import register_commands
+
+    register_commands(register)

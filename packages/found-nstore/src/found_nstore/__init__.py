@@ -27,6 +27,7 @@ Example::
 """
 
 from importlib.metadata import version as _version
+from typing import Any
 
 from found.stores import StoreInfo, hookimpl
 from found_nstore._errors import NStoreException
@@ -66,3 +67,18 @@ def found_store_info() -> StoreInfo:
         "name": "nstore",
         "description": "Tuples of n items, found by any pattern of known items.",
     }
+
+
+@hookimpl
+def found_register_commands(register: Any) -> None:
+    """Add ``found nstore query|add|remove`` to the ``found`` command (see ``_cli``).
+
+    Example::
+
+        >>> import argparse
+        >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
+        >>> found_register_commands(lambda name, help, handler: root.add_parser(name))
+    """
+    from found_nstore._cli import register_commands
+
+    register_commands(register)

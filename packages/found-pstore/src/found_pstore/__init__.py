@@ -22,6 +22,7 @@ Example::
 """
 
 from importlib.metadata import version as _version
+from typing import Any
 
 from found.stores import StoreInfo, hookimpl
 from found_pstore._bm25 import IDF_FLOOR, K1, B
@@ -63,3 +64,18 @@ def found_store_info() -> StoreInfo:
         "name": "pstore",
         "description": "Inverted index with exact BM25 ranking for full-text search.",
     }
+
+
+@hookimpl
+def found_register_commands(register: Any) -> None:
+    """Add ``found pstore search|index|remove`` to the ``found`` command (see ``_cli``).
+
+    Example::
+
+        >>> import argparse
+        >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
+        >>> found_register_commands(lambda name, help, handler: root.add_parser(name))
+    """
+    from found_pstore._cli import register_commands
+
+    register_commands(register)

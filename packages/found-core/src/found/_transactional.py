@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from types import CoroutineType, FunctionType
 from typing import Any, TypeVar, overload
 
 from found._errors import FoundException, FoundTypeError, UsageError
@@ -79,9 +80,13 @@ async def transactional(
     >>> asyncio.run(main())
     b'world'
     """
-    if not callable(func):
+    if type(func) is FunctionType:
+        generator = func.__code__.co_flags & inspect.CO_ASYNC_GENERATOR
+    elif callable(func):
+        generator = inspect.isasyncgenfunction(func)
+    else:
         raise FoundTypeError(f"func must be an async function, got {type(func).__name__}")
-    if inspect.isasyncgenfunction(func):
+    if generator:
         raise FoundTypeError(
             f"{getattr(func, '__name__', func)!r} is an async generator; transactional needs an "
             "async function that returns its result (collect the items into a list)"
@@ -110,7 +115,7 @@ async def transactional(
 
 async def _call(func: Callable[..., Any], tx: Transaction, *args: Any, **kwargs: Any) -> Any:
     result = func(tx, *args, **kwargs)
-    if inspect.isawaitable(result):
+    if type(result) is CoroutineType or inspect.isawaitable(result):
         return await result
     if inspect.isasyncgen(result):
         raise FoundTypeError(

@@ -25,7 +25,12 @@ from found._engines._watches import Watch
 from found._engines._writes import Entry, WriteMap
 from found._errors import FoundException, FoundTypeError, UsageError, error_for
 from found._selectors import KeySelector
-from found._streaming import STREAMING_MODE_EXACT, STREAMING_MODE_ITERATOR, batch_rows
+from found._streaming import (
+    STREAMING_MODE_EXACT,
+    STREAMING_MODE_ITERATOR,
+    STREAMING_MODE_WANT_ALL,
+    batch_rows,
+)
 
 if TYPE_CHECKING:
     from found._engines._database import EmbeddedDatabase
@@ -216,10 +221,19 @@ class EmbeddedTransaction:
         self._started = time.monotonic()
         self._reset_state()
         self._apply_database_defaults()
-        self.snapshot = EmbeddedTransaction(db, _snapshot_of=self)
 
     # The snapshot view copies __dict__ at creation; state lives on the parent, so every
     # attribute access below goes through self._parent (called `t`).
+
+    @property
+    def snapshot(self) -> EmbeddedTransaction:
+        """This transaction seen through snapshot reads (made on first use)."""
+        if self.is_snapshot:
+            return self
+        view: EmbeddedTransaction | None = self.__dict__.get("_snapshot_view")
+        if view is None:
+            view = self._snapshot_view = EmbeddedTransaction(self.db, _snapshot_of=self)
+        return view
 
     def _reset_state(self) -> None:
         self._read_version: int | None = None
@@ -538,14 +552,20 @@ class EmbeddedTransaction:
             end = min(await self._resolve_bound(end, "end"), self._max_key())
         if not isinstance(begin, bytes) or not isinstance(end, bytes):
             raise FoundTypeError("range bounds must be resolved keys")  # pragma: no cover
-        storage = self.db._storage
         ryw = self._uses_ryw() if ryw is None else ryw
-        writes = t._writes
         if begin >= end:
             return
-        unreadable = writes.unreadable_ranges
-        if ryw and unreadable and not t._bypass_unreadable and unreadable.overlapping(begin, end):
-            raise error_for(1036)
+        if not (ryw and t._writes):
+            # Fast path: nothing of our own can be in the range.
+            self._check_unreadable(begin, end, ryw)
+            record = self._new_read_range(begin, end, reverse, [])
+            async for rows in self._database_batches(begin, end, limit, reverse, mode, record):
+                for pair in rows:
+                    yield pair
+            return
+        storage = self.db._storage
+        writes = t._writes
+        self._check_unreadable(begin, end, ryw)
         local: list[tuple[bytes, Entry]] = []
         exclude: list[tuple[bytes, bytes]] = []
         if ryw and writes:
@@ -559,44 +579,16 @@ class EmbeddedTransaction:
             exclude.extend(writes.cleared.overlapping(begin, end))
             exclude.sort()
         cleared = writes.cleared if ryw and writes.cleared else None
-        record: _ReadRange | None = None
-        if not self.is_snapshot:
-            record = _ReadRange(end, end, exclude) if reverse else _ReadRange(begin, begin, exclude)
-            t._read_ranges.append(record)
-            t._size += len(begin) + len(end) + _CONFLICT_OVERHEAD
+        record = self._new_read_range(begin, end, reverse, exclude)
+        if not local and cleared is None:
+            async for rows in self._database_batches(begin, end, limit, reverse, mode, record):
+                for pair in rows:
+                    yield pair
+            return
         version = await self._before_storage_read()
         lo, hi = begin, end
         remaining = limit if limit > 0 else -1
         iteration = 1
-        if not local and cleared is None:
-            # Fast path: nothing of our own in the range, so the database's rows are the answer.
-            # As in FoundationDB, the read conflict grows by whole batches as they are fetched.
-            while True:
-                want = batch_rows(mode, iteration, remaining)
-                iteration += 1
-                if iteration > 2:
-                    await self._before_storage_read()
-                rows = storage.read_range(lo, hi, version, want, reverse)
-                exhausted = len(rows) < want
-                if record is not None:
-                    if exhausted:
-                        record.begin, record.end = begin, end
-                    elif reverse:
-                        record.begin = rows[-1][0]
-                    else:
-                        record.end = rows[-1][0] + b"\x00"
-                for pair in rows:
-                    yield pair
-                if exhausted:
-                    return
-                if remaining > 0:
-                    remaining -= len(rows)
-                    if remaining == 0:
-                        return
-                if reverse:
-                    hi = rows[-1][0]
-                else:
-                    lo = rows[-1][0] + b"\x00"
         db_rows: list[tuple[bytes, bytes]] = []
         db_pos = 0
         db_done = False
@@ -660,6 +652,106 @@ class EmbeddedTransaction:
         if record is not None and remaining != 0:
             # The whole range was seen: it all conflicts.
             record.begin, record.end = begin, end
+
+    def _check_unreadable(self, begin: bytes, end: bytes, ryw: bool) -> None:
+        """1036: the range holds keys of a versionstamped write the view cannot read yet."""
+        t = self._parent
+        unreadable = t._writes.unreadable_ranges
+        if ryw and unreadable and not t._bypass_unreadable and unreadable.overlapping(begin, end):
+            raise error_for(1036)
+
+    def _new_read_range(
+        self, begin: bytes, end: bytes, reverse: bool, exclude: list[tuple[bytes, bytes]]
+    ) -> _ReadRange | None:
+        """The read conflict range of a range read, empty until rows are seen (None: snapshot)."""
+        if self.is_snapshot:
+            return None
+        t = self._parent
+        record = _ReadRange(end, end, exclude) if reverse else _ReadRange(begin, begin, exclude)
+        t._read_ranges.append(record)
+        t._size += len(begin) + len(end) + _CONFLICT_OVERHEAD
+        return record
+
+    async def _database_batches(
+        self,
+        begin: bytes,
+        end: bytes,
+        limit: int,
+        reverse: bool,
+        mode: int,
+        record: _ReadRange | None,
+    ) -> AsyncIterator[list[tuple[bytes, bytes]]]:
+        """The database's rows in ``[begin, end)`` (keys already checked, ``begin < end``), in
+        batches, when the transaction has nothing of its own in the range.
+
+        As in FoundationDB, the read conflict ``record`` grows by whole batches as they are
+        fetched.
+        """
+        storage = self.db._storage
+        version = await self._before_storage_read()
+        lo, hi = begin, end
+        remaining = limit if limit > 0 else -1
+        iteration = 1
+        while True:
+            want = batch_rows(mode, iteration, remaining)
+            iteration += 1
+            if iteration > 2:
+                await self._before_storage_read()
+            rows = storage.read_range(lo, hi, version, want, reverse)
+            exhausted = len(rows) < want
+            if record is not None:
+                if exhausted:
+                    record.begin, record.end = begin, end
+                elif reverse:
+                    record.begin = rows[-1][0]
+                else:
+                    record.end = rows[-1][0] + b"\x00"
+            yield rows
+            if exhausted:
+                return
+            if remaining > 0:
+                remaining -= len(rows)
+                if remaining == 0:
+                    return
+            if reverse:
+                hi = rows[-1][0]
+            else:
+                lo = rows[-1][0] + b"\x00"
+
+    async def _all(
+        self, begin: bytes | KeySelector, end: bytes | KeySelector, limit: int, reverse: bool
+    ) -> list[tuple[bytes, bytes]]:
+        """The whole range as a list (``found.all``): batches are joined, not streamed."""
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise FoundTypeError(f"limit must be an int, got {type(limit).__name__}")
+        if limit < -1:
+            raise error_for(2012)
+        t = self._parent
+        if type(begin) is not bytes or type(end) is not bytes or (
+            self._uses_ryw() and t._writes
+        ):
+            return [
+                pair
+                async for pair in self._range(
+                    begin, end, max(limit, 0), reverse, STREAMING_MODE_WANT_ALL, resolve=True
+                )
+            ]
+        self._check_usable()
+        begin = await self._resolve_bound(begin, "begin")
+        end = min(await self._resolve_bound(end, "end"), self._max_key())
+        if begin >= end:
+            return []
+        self._check_unreadable(begin, end, self._uses_ryw())
+        record = self._new_read_range(begin, end, reverse, [])
+        out: list[tuple[bytes, bytes]] = []
+        async for rows in self._database_batches(
+            begin, end, max(limit, 0), reverse, STREAMING_MODE_WANT_ALL, record
+        ):
+            if out:
+                out.extend(rows)
+            else:
+                out = rows
+        return out
 
     def get_range(
         self,

@@ -162,7 +162,7 @@ class _Template:
             keys = [] if await tx.get(prefix) is None else [prefix]
         else:
             end = prefix + b"\xff"
-            keys = [key async for key, _ in tx.get_range(prefix + b"\x00", end, mode=_WANT_ALL)]
+            keys = [key for key, _ in await found.all(tx, prefix + b"\x00", end)]
         return self.bindings(keys, len(prefix), seed)
 
     def bindings(self, keys: Sequence[bytes], skip: int, seed: Mapping[str, Any]) -> list[Binding]:
@@ -281,9 +281,7 @@ async def _read(tx: found.Transaction, scan: _Scan, limit: int = 0) -> list[byte
     if scan.template.point:
         return [] if await tx.get(prefix) is None else [prefix]
     end = prefix + b"\xff"
-    return [
-        key async for key, _ in tx.get_range(prefix + b"\x00", end, limit=limit, mode=_WANT_ALL)
-    ]
+    return [key for key, _ in await found.all(tx, prefix + b"\x00", end, limit=limit)]
 
 
 async def _matches(tx: found.Transaction, scan: _Scan) -> list[Binding]:

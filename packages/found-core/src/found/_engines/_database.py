@@ -80,7 +80,7 @@ class EmbeddedDatabase:
         self.target = target
         self.options = DatabaseOptions()
         self.testing = Testing()
-        self._watches = WatchRegistry(lambda key: storage.get(key, storage.latest_version()))
+        self._watches = WatchRegistry(self._read_latest)
         self._poller: asyncio.Task[None] | None = None
         self._last_yield = time.perf_counter()
         self._closed = False
@@ -108,6 +108,14 @@ class EmbeddedDatabase:
                 _RELEASE_AFTER, self._release_snapshot
             )
         return version
+
+    def _read_latest(self, key: bytes) -> bytes | None:
+        """The newest value of ``key``, for watches; no read snapshot is left open."""
+        storage = self._storage
+        try:
+            return storage.get(key, storage.latest_version())
+        finally:
+            storage.release_snapshot()
 
     def _release_snapshot(self) -> None:
         self._release = None

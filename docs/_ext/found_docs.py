@@ -5,10 +5,14 @@
   hundred classes instead of rendering each one.
 * Optional pages: a page listed in ``OPTIONAL_PAGES`` joins the table of contents of the index
   when its file exists, at the line ``{optional-pages}``, and is left out silently otherwise.
+* ``Raises:`` sections in the Google style become reST ``:raises X:`` fields. The docstrings
+  are otherwise reST, which napoleon would misread (it takes ``text: more text`` on the first
+  line of a property's docstring for ``type: description``), so napoleon is not used.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +82,35 @@ def _optional_pages(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = source[0].replace(MARKER, "\n".join(present))
 
 
+_RAISES_ITEM = re.compile(r"^\s+(\w[\w.]*):\s*(.*)$")
+
+
+def _google_raises(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Rewrite a ``Raises:`` section (``Error: when``, indented) as ``:raises Error: when``."""
+    out: list[str] = []
+    in_section = False
+    for line in lines:
+        if line.strip() == "Raises:" and not line.startswith(" "):
+            in_section = True
+            continue
+        if in_section:
+            item = _RAISES_ITEM.match(line)
+            if item:
+                out.append(f":raises {item.group(1)}: {item.group(2)}")
+                continue
+            if line.startswith("        ") and out:  # a continuation of the item above
+                out[-1] += " " + line.strip()
+                continue
+            in_section = False
+        out.append(line)
+    lines[:] = out
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("found-error-codes", ErrorCodes)
     app.connect("autodoc-skip-member", _skip_error_codes)
+    app.connect("autodoc-process-docstring", _google_raises)
     app.connect("source-read", _optional_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

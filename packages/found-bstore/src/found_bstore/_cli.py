@@ -82,10 +82,12 @@ class _Reporting:
 
 def _put(args: argparse.Namespace) -> int:
     store = _store(args)
-    stdin = args.file == "-"
-    total = None if stdin else os.path.getsize(args.file)
-    with open(0 if stdin else args.file, "rb", closefd=not stdin) as file:
-        uid = asyncio.run(_upload(args.target, store, file, args.file, total))
+    if args.file == "-":
+        uid = asyncio.run(_upload(args.target, store, sys.stdin.buffer, "stdin", None))
+    else:
+        total = os.path.getsize(args.file)
+        with open(args.file, "rb") as file:
+            uid = asyncio.run(_upload(args.target, store, file, args.file, total))
     print(uid)
     return 0
 

@@ -185,12 +185,12 @@ async def nstore_section(ctx: Context, nstore: ModuleType) -> None:
 
     with _clock() as took:
         ids = await found.transactional(ctx.db, senses, snapshot=True)
-    shown = ", ".join(ctx.name(i) for i in ids[:4]) + (", ..." if len(ids) > 4 else "")
-    table.add_row(f"({WORD!r}, 'sense', ?s)", _ms(took), f"{len(ids)} synsets: {shown}")
     if not ids:
-        table.add_row("", "", f"{WORD!r} is not in this slice of WordNet")
+        table.add_row(f"({WORD!r}, 'sense', ?s)", _ms(took), f"{WORD!r} is not in this slice")
         ctx.console.print(table)
         return
+    shown = ", ".join(ctx.name(i) for i in ids[:4]) + (", ..." if len(ids) > 4 else "")
+    table.add_row(f"({WORD!r}, 'sense', ?s)", _ms(took), f"{len(ids)} synsets: {shown}")
     start = ids[0]
     ctx.facts["synset"] = start
 

@@ -92,7 +92,7 @@ def parse_tuple(text: str, what: str) -> tuple[Any, ...]:
 
     >>> parse_tuple("('app', 'people')", "prefix")
     ('app', 'people')
-    >>> parse_tuple("'app'", "prefix")
+    >>> parse_tuple("app", "prefix")
     Traceback (most recent call last):
     found._errors.UsageError: prefix must be a tuple literal such as ('app', 'people'), got 'app'
     """

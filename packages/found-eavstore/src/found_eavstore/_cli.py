@@ -6,15 +6,18 @@ adds the ``eavstore`` subcommand through :func:`register_commands`::
     found eavstore get TARGET --prefix TUPLE UID [--json]
     found eavstore query TARGET --prefix TUPLE ATTR=VALUE... [--limit N] [--json]
     found eavstore count TARGET --prefix TUPLE ATTR=VALUE
-    found eavstore put TARGET --prefix TUPLE UID ATTR=VALUE... [--unindexed ATTR]...
-    found eavstore remove TARGET --prefix TUPLE UID [--unindexed ATTR]...
+    found eavstore put TARGET --prefix TUPLE UID ATTR=VALUE...
+    found eavstore remove TARGET --prefix TUPLE UID
+
+Every command takes ``--unindexed ATTR`` (repeated) for the store's unindexed attributes.
 
 ``--prefix`` is the tuple the store was made with (``eavstore.make(name, prefix)``). A UID or
 a VALUE is a Python literal (``42``, ``'42'``, ``(1, 2)``, ``True``), or else the text itself
 (``noun.food``); an ATTR is text. ``query`` prints the entities whose attributes hold every
 ``ATTR=VALUE`` given. ``put`` replaces the entity's whole mapping (``eavstore.update``). The
 commands that write need the store's ``unindexed`` attributes, given as ``--unindexed``, the
-same as the program that made the store gives ``make``.
+same as the program that made the store gives ``make``: otherwise they would look for index
+rows and counts of those attributes that were never written.
 
 Example::
 
@@ -177,16 +180,14 @@ def register_commands(register: Register) -> None:
             required=True,
             help="the store's key prefix, a tuple such as \"('people',)\"",
         )
-        one.set_defaults(eavstore_handler=handler)
-        return one
-
-    def unindexed(one: argparse.ArgumentParser) -> None:
         one.add_argument(
             "--unindexed",
             action="append",
             metavar="ATTR",
             help="an attribute the store does not index (repeat for several)",
         )
+        one.set_defaults(eavstore_handler=handler)
+        return one
 
     one = command("get", "print an entity's attributes", _get)
     one.add_argument("uid", metavar="UID", help="a Python literal, or text")
@@ -201,10 +202,9 @@ def register_commands(register: Register) -> None:
     one = command("put", "replace an entity's mapping with the ATTR=VALUE given", _put)
     one.add_argument("uid", metavar="UID", help="a Python literal, or text")
     one.add_argument("attributes", nargs="+", metavar="ATTR=VALUE")
-    unindexed(one)
-    one = command("remove", "delete an entity", _remove)
-    one.add_argument("uid", metavar="UID", help="a Python literal, or text")
-    unindexed(one)
+    command("remove", "delete an entity", _remove).add_argument(
+        "uid", metavar="UID", help="a Python literal, or text"
+    )
 
 
 def _dispatch(args: argparse.Namespace) -> int:

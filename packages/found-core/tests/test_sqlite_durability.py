@@ -127,6 +127,25 @@ def test_a_read_snapshot_serves_old_versions_and_is_refreshed_for_newer_ones(
     assert a.get(b"k", rv2) == b"two"
 
 
+@pytest.mark.parametrize("shm", [True, False], ids=["wal-index-check", "no-wal-index"])
+def test_read_version_always_sees_commits_of_other_connections(
+    path: str, opened: list[SqliteStorage], shm: bool
+) -> None:
+    """A reused snapshot never hides a commit made through another connection."""
+    a = open_storage(opened, path)
+    b = open_storage(opened, path)
+    if not shm:
+        a._close_shm()  # as on a platform without the -shm file: always a new snapshot
+    rv = a.read_version()
+    assert a.read_version() == rv  # nothing committed: the same version again
+    for i in range(50):
+        v, _ = b.commit(CommitRequest(None, [], [point(b"k")], [put(b"k", b"%d" % i)]))
+        rv = a.read_version()
+        assert rv >= v
+        assert a.get(b"k", rv) == b"%d" % i
+        assert a.read_version() >= rv
+
+
 def test_releasing_the_snapshot_lets_other_connections_checkpoint(
     path: str, opened: list[SqliteStorage]
 ) -> None:

@@ -38,6 +38,13 @@ the connection outside a read transaction). An open snapshot keeps other process
 from being checkpointed out of the WAL, so :meth:`SqliteStorage.release_snapshot` ends it; the
 database calls it shortly after the last read version was handed out.
 
+Starting a snapshot costs three statements, so ``read_version`` first asks whether it needs a
+new one: it reads the 96-byte WAL-index header from the ``-shm`` file (two copies of a header
+that every commit rewrites, documented in SQLite's "WAL-mode file format"). When the header is
+still the one seen just before the open snapshot began, no commit can have happened since, and
+the snapshot's version is still the latest. Anything unexpected (no ``-shm`` file, the copies
+differ because a commit is being written) falls back to starting a new snapshot.
+
 Durability: the database runs in WAL mode. With ``synchronous="NORMAL"`` (the default) a commit
 that returned survives the death of the process (the WAL frames are in the operating system's
 cache); ``synchronous="FULL"`` also survives power loss, at the price of an fsync per commit.
@@ -45,6 +52,7 @@ cache); ``synchronous="FULL"`` also survives power loss, at the price of an fsyn
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -281,6 +289,9 @@ class SqliteStorage:
         self._gc_backlog = False
         # The version the open read snapshot sees, or None when there is none (see above).
         self._snapshot: int | None = None
+        # The WAL-index file, and its header as read just before the snapshot began.
+        self._shm: int | None = None
+        self._snapshot_header: bytes | None = None
         try:
             self._conn = sqlite3.connect(
                 self.path,
@@ -296,6 +307,7 @@ class SqliteStorage:
             self._conn.close()
             self._closed = True
             raise
+        self._open_shm()
         _open_storages.add(self)
 
     def _disown_after_fork(self) -> None:
@@ -305,6 +317,7 @@ class SqliteStorage:
         _inherited.append(self._conn)
         self._forked_from = os.getppid()
         self._snapshot = None
+        self._close_shm()
         self._lock = threading.Lock()  # another thread may have held it at the fork
         # A closed connection: every later call fails, and _error explains why.
         self._conn = sqlite3.connect(":memory:")
@@ -331,6 +344,34 @@ class SqliteStorage:
         except sqlite3.Error as e:
             raise self._error(e) from e
         self._check_format(tables)
+
+    def _open_shm(self) -> None:
+        """Open the WAL-index file for :meth:`_wal_header`, when this platform and mode allow."""
+        if not hasattr(os, "pread"):  # pragma: no cover - Windows
+            return
+        try:
+            self._shm = os.open(self.path + "-shm", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            self._shm = None  # not in WAL mode, or no shared memory file: always refresh
+
+    def _close_shm(self) -> None:
+        shm, self._shm = self._shm, None
+        self._snapshot_header = None
+        if shm is not None:
+            with contextlib.suppress(OSError):
+                os.close(shm)
+
+    def _wal_header(self) -> bytes | None:
+        """The WAL-index header if it can be trusted now (both copies equal, initialised)."""
+        if self._shm is None:
+            return None
+        try:
+            header = os.pread(self._shm, 96, 0)
+        except OSError:  # pragma: no cover - the file vanished under us
+            return None
+        if len(header) != 96 or header[:48] != header[48:] or header[12] != 1:
+            return None
+        return header
 
     def _inspect(self) -> tuple[int, set[str]]:
         conn = self._conn
@@ -423,6 +464,9 @@ class SqliteStorage:
         if self._snapshot is not None:
             self._snapshot = None
             conn.execute("COMMIT")
+        # Read before the snapshot begins: a commit made in between changes the header, and
+        # only makes the next read_version start a snapshot it did not need.
+        header = self._wal_header()
         conn.execute("BEGIN")
         try:
             version = self._stored_version()  # the first read fixes what the snapshot sees
@@ -431,6 +475,7 @@ class SqliteStorage:
                 conn.execute("ROLLBACK")
             raise
         self._snapshot = version
+        self._snapshot_header = header
         return version
 
     def _end_snapshot(self) -> None:
@@ -475,8 +520,16 @@ class SqliteStorage:
         with self._lock:
             conn = self._conn
             try:
-                latest = self._begin_snapshot()
+                latest = self._snapshot
                 now = self.now_version()
+                if (
+                    latest is not None
+                    and self._snapshot_header is not None
+                    and now - latest <= _BUMP_LAG
+                    and self._wal_header() == self._snapshot_header
+                ):
+                    return latest  # nothing was committed since the snapshot began
+                latest = self._begin_snapshot()
                 if now - latest <= _BUMP_LAG:
                     return latest
                 self._end_snapshot()
@@ -723,6 +776,7 @@ class SqliteStorage:
                 return
             _open_storages.discard(self)
             self._snapshot = None
+            self._close_shm()
             try:
                 self._conn.close()
             except sqlite3.Error as e:

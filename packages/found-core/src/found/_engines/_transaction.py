@@ -727,9 +727,7 @@ class EmbeddedTransaction:
         if limit < -1:
             raise error_for(2012)
         t = self._parent
-        if type(begin) is not bytes or type(end) is not bytes or (
-            self._uses_ryw() and t._writes
-        ):
+        if type(begin) is not bytes or type(end) is not bytes or (self._uses_ryw() and t._writes):
             return [
                 pair
                 async for pair in self._range(

@@ -119,11 +119,12 @@ async def _query(args: argparse.Namespace) -> int:
         ]
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table("uid", "mapping", title=f"{len(entities)} entities", title_justify="left")
+    table = Table("uid", "mapping")
     for uid, mapping in entities:
         shown = ", ".join(f"{_show(k)}={v!r}" for k, v in mapping.items())
         table.add_row(_show(uid), shown if len(shown) <= 300 else shown[:297] + "...")
     console = Console()
+    console.print(f"{len(entities)} entities", highlight=False)
     console.print(table)
     if args.limit and len(entities) == args.limit:
         console.print(f"(stopped at --limit {args.limit}; --limit 0 shows every entity)")

@@ -146,10 +146,11 @@ async def _query(args: argparse.Namespace) -> int:
         rows = [{name: _jsonable(b[name]) for name in names} for b in bindings]
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table(*names, title=f"{len(bindings)} results", title_justify="left")
+    table = Table(*names)
     for binding in bindings:
         table.add_row(*(_show(binding[name]) for name in names))
     console = Console()
+    console.print(f"{len(bindings)} results", highlight=False)
     console.print(table)
     if len(bindings) == args.limit:
         console.print(f"(stopped at --limit {args.limit}; --limit 0 shows every result)")

@@ -64,11 +64,12 @@ async def _search(args: argparse.Namespace) -> int:
         rows = [{"docuid": _show(uid), "score": score} for uid, score in hits]
         print(json.dumps(rows, indent=2))
         return 0
-    table = Table("rank", "docuid", "score", title=f"{' '.join(keywords)}: {len(hits)} documents")
-    table.title_justify = "left"
+    table = Table("rank", "docuid", "score")
     for rank, (uid, score) in enumerate(hits, 1):
         table.add_row(str(rank), _show(uid), f"{score:.4f}")
-    Console().print(table)
+    console = Console()
+    console.print(f"{' '.join(keywords)}: {len(hits)} documents", highlight=False, markup=False)
+    console.print(table)
     return 0
 
 

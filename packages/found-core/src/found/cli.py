@@ -309,6 +309,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     clear.add_argument("target")
     clear.add_argument("key")
     clear.add_argument("end", nargs="?")
+    from found._demo import DEFAULT_LIMIT
+
     demo = command(
         "demo",
         "load WordNet into the four stores and query it (default: a temporary sqlite:// file)",
@@ -323,8 +325,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     demo.add_argument(
         "--limit",
         type=int,
-        default=20_000,
-        help="load this many synsets, plus their ancestors (0: all; default: 20000)",
+        default=DEFAULT_LIMIT,
+        help=f"load this many synsets, plus their ancestors (0: all; default: {DEFAULT_LIMIT})",
     )
     found.stores._register_commands(command)
     return parser, handlers

@@ -1088,8 +1088,12 @@ class EmbeddedTransaction:
                 t._watches = []  # they outlive the transaction now (W-05)
                 return
             if t._read_version is None:
-                # A commit reads at a version too, below its commit version (T-04, T-06).
-                t._read_version = self.db._read_version()
+                # A commit reads at a version too, below its commit version (T-04, T-06). As
+                # FoundationDB's client does before a commit that read nothing, it costs a
+                # read-version round trip (a "causal read risky" one there).
+                await self.db._round_trip("grv")
+                if t._read_version is None:
+                    t._read_version = self.db._read_version()
             reads = self._final_read_conflicts()
             if self._commit_size(mutations, reads) > t._size_limit:
                 raise error_for(2101)

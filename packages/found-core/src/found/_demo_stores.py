@@ -211,7 +211,7 @@ async def nstore_section(ctx: Context, nstore: ModuleType) -> None:
     table.add_row(
         "hypernym chain: (S, 'hypernym', ?h), (?h, 'label', ?label) up to the root",
         _ms(took),
-        " -> ".join([ctx.labels[start], *path])
+        " -> ".join([ctx.labels.get(start, start), *path])
         + f" ({len(path)} steps on the longest path, {len(edges) - 1} ancestors in all)",
     )
 

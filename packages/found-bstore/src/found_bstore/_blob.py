@@ -122,9 +122,11 @@ async def load_record(tx: Any, store: BStore, uid: uuid.UUID) -> Record:
 def _bump(tx: Any, store: BStore, uid: uuid.UUID, record: Record, delta: int, op: uuid.UUID) -> int:
     """Write ``record`` with ``delta`` more references; keep the zero marker in step."""
     references = record.references + delta
-    found.set(
-        tx, store.meta_key(uid), encode_record(record._replace(references=references, last_op=op))
-    )
+    value = encode_record(record._replace(references=references, last_op=op))
+    found.set(tx, store.meta_key(uid), value)
+    # last_op is fresh: after a commit reported unknown (1021), found.transactional finds this
+    # record and does not run the caller's function (and this reference) again.
+    found.commit_evidence(tx, store.meta_key(uid), value)
     if references <= 0 < record.references:
         found.set(tx, store.dead_key(uid), b"")
     elif record.references <= 0 < references:
@@ -173,7 +175,9 @@ async def create(
     for index, offset in enumerate(range(0, len(data), cs)):
         found.set(tx, head + pack((index,)), data[offset : offset + cs])
     record = Record(len(data), cs, digest, data_id, 1, op)
-    found.set(tx, store.meta_key(uid), encode_record(record))
+    value = encode_record(record)
+    found.set(tx, store.meta_key(uid), value)
+    found.commit_evidence(tx, store.meta_key(uid), value)
     return uid
 
 

@@ -74,7 +74,7 @@ from found._streaming import (
     STREAMING_MODE_SMALL,
     STREAMING_MODE_WANT_ALL,
 )
-from found._transactional import transaction, transactional
+from found._transactional import commit_evidence, transaction, transactional
 from found._tuple import (
     SingleFloat,
     Versionstamp,
@@ -96,6 +96,7 @@ __all__ = [
     "open",
     "transactional",
     "transaction",
+    "commit_evidence",
     "Database",
     "Transaction",
     # reads

@@ -5,15 +5,71 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from types import CoroutineType, FunctionType
 from typing import Any, TypeVar, overload
 
-from found._errors import FoundException, FoundTypeError, UsageError
+from found._errors import FoundException, FoundTypeError, UsageError, check_bytes
 from found._interfaces import Database, Transaction
 
-__all__ = ["transaction", "transactional"]
+__all__ = ["commit_evidence", "transaction", "transactional"]
 
 R = TypeVar("R")
+
+
+class _Attempt:
+    """What one attempt of a :func:`transactional` call left as evidence of its commit."""
+
+    __slots__ = ("evidence", "result", "tx")
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+        self.evidence: list[tuple[bytes, bytes]] = []
+        self.result: Any = None
+
+
+_ATTEMPT: ContextVar[_Attempt | None] = ContextVar("found_attempt", default=None)
+
+
+def commit_evidence(tx: Transaction, key: bytes, value: bytes) -> None:
+    """Declare that once this attempt commits, ``key`` holds ``value``, and that nothing else
+    would have written that value there (say, because it holds a fresh uuid).
+
+    FoundationDB may report a commit as 1021 ``commit_unknown_result`` although it was
+    applied. :func:`transactional` then runs the function again, which would apply
+    non-idempotent writes (atomic adds, fresh uids) twice. When the failed attempt left
+    evidence, :func:`transactional` first reads it in the next attempt: if every key holds its
+    value, that attempt was applied, and its result is returned without running the function
+    again. Outside :func:`transactional`, or for another transaction, it does nothing.
+
+    >>> import asyncio, found, found.testing
+    >>> async def main():
+    ...     async with await found.open("memory://") as db:
+    ...         knobs = found.testing.faults(db)
+    ...         async def count(tx):
+    ...             knobs.unknown_result_rate = 1.0 if knobs.commits == 0 else 0.0
+    ...             found.add(tx, b"n", b"\\x01")
+    ...             found.set(tx, b"done/1", b"")
+    ...             found.commit_evidence(tx, b"done/1", b"")
+    ...         await found.transactional(db, count)
+    ...         return await found.transactional(db, found.get, b"n")
+    >>> asyncio.run(main())
+    b'\\x01'
+    """
+    attempt = _ATTEMPT.get()
+    if attempt is not None and attempt.tx is tx:
+        attempt.evidence.append((check_bytes(key, "key"), check_bytes(value, "value")))
+
+
+async def _applied(tx: Transaction, attempts: list[_Attempt]) -> _Attempt | None:
+    """The earlier attempt whose evidence all holds in ``tx``, if any."""
+    for attempt in attempts:
+        for key, value in attempt.evidence:
+            if await tx.get(key) != value:
+                break
+        else:
+            return attempt
+    return None
 
 
 def _configure(tx: Transaction, retry_limit: int | None, timeout: float | None) -> None:
@@ -104,13 +160,37 @@ async def transactional(
         return await _call(func, view, *args, **kwargs)
     tx: Transaction = create()
     _configure(tx, retry_limit, timeout)
-    while True:
-        try:
-            result = await _call(func, tx.snapshot if snapshot else tx, *args, **kwargs)
-            await tx.commit()
-            return result
-        except FoundException as error:
-            await tx.on_error(error)
+    if snapshot:  # nothing written, nothing to prove
+        while True:
+            try:
+                result = await _call(func, tx.snapshot, *args, **kwargs)
+                await tx.commit()
+                return result
+            except FoundException as error:
+                await tx.on_error(error)
+    attempt = _Attempt(tx)
+    unknown: list[_Attempt] = []  # attempts that may have committed and left evidence
+    token = _ATTEMPT.set(attempt)
+    try:
+        while True:
+            try:
+                if unknown:
+                    applied = await _applied(tx, unknown)
+                    if applied is not None:
+                        return applied.result
+                attempt.result = await _call(func, tx, *args, **kwargs)
+                await tx.commit()
+                return attempt.result
+            except FoundException as error:
+                if error.maybe_committed and attempt.evidence:
+                    unknown.append(attempt)
+                    attempt = _Attempt(tx)
+                    _ATTEMPT.set(attempt)
+                else:
+                    attempt.evidence.clear()
+                await tx.on_error(error)
+    finally:
+        _ATTEMPT.reset(token)
 
 
 async def _call(func: Callable[..., Any], tx: Transaction, *args: Any, **kwargs: Any) -> Any:

@@ -19,7 +19,8 @@ after them: the read also makes a concurrent change of the same entity conflict,
 two transactions retries. It also makes them idempotent: run again (as
 :func:`found.transactional` does after ``commit_unknown_result``), they find the work done and
 write nothing. ``create`` is a blind write: run twice with the same uid it counts the entity
-twice (see the README on retries).
+twice, except under :func:`found.transactional`, which recognises the rows of an attempt
+whose commit was reported unknown (1021) and does not run it again (see the README on retries).
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def create(
         if indexed(pattr):
             write(tx, index + pattr + pvalue + puid, b"")
             add(tx, counts + pattr + pvalue, _ONE)
+    if rows:
+        # The rows of a new entity prove that this attempt committed: when the commit is
+        # reported unknown (1021), found.transactional finds them and does not run the
+        # function again, so the counts are not added twice and no second uid is drawn.
+        pattr, pvalue = next(iter(rows.items()))
+        found.commit_evidence(tx, entity + pattr, pvalue)
     return uid
 
 

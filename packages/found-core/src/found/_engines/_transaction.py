@@ -846,6 +846,34 @@ class EmbeddedTransaction:
 
     def set(self, key: bytes, value: bytes) -> None:
         """Buffer ``key = value``."""
+        t = self._parent
+        if (
+            type(key) is bytes
+            and type(value) is bytes
+            and t is self
+            and key < b"\xff"
+            and len(key) <= KEY_SIZE_LIMIT
+            and len(value) <= VALUE_SIZE_LIMIT
+            and key not in t._point_mutations
+            and not (
+                t._cancelled
+                or t._timed_out
+                or t._committing
+                or t._watches
+                or t._no_write_conflict_next
+            )
+        ):
+            # The common case, a first write of an ordinary key: what the general path below
+            # does, without its checks (none applies) and bookkeeping for earlier writes.
+            t._touched = True
+            t._writes.set(key, value)
+            mutations = t._mutations
+            t._point_mutations[key] = [len(mutations)]
+            mutations.append(Mutation(MutationType.SET_VALUE, key, value))
+            end = key + b"\x00"
+            t._write_conflicts.append((key, end))
+            t._size += 3 * len(key) + 1 + len(value) + _MUTATION_OVERHEAD + _CONFLICT_OVERHEAD
+            return
         key = _check_key(key)
         value = _check_value(value)
         if not self._writable() or not self._check_write_key(key) or not self._check_param(value):

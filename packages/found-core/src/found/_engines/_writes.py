@@ -178,8 +178,14 @@ class WriteMap:
         A plain set does not make a versionstamped value readable again (FoundationDB's
         ``WriteMap::mutate`` keeps the unreadable mark); only a clear does.
         """
-        old = self.entries.get(key)
-        self._put(key, Entry(True, value, unreadable=old is not None and old.unreadable))
+        entries = self.entries
+        old = entries.get(key)
+        if old is None:
+            if self._sorted is not None:
+                self._sorted.add(key)
+            entries[key] = Entry(True, value)
+        else:
+            entries[key] = Entry(True, value, unreadable=old.unreadable)
 
     def clear(self, key: bytes) -> None:
         """Record ``clear(key)``; the key becomes readable even if a stamp made it unreadable."""

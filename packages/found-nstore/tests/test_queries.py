@@ -229,3 +229,25 @@ def test_plan_starts_with_the_most_bound_and_follows_shared_variables() -> None:
     patterns = [(w, "p", z), (x, "p", y), ("a", "p", x), (y, "q", w)]
     assert nstore.plan(patterns) == [2, 1, 3, 0]
     assert nstore.plan(patterns, first=1) == [1, 2, 3, 0]
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1, 1500])
+async def test_a_scan_longer_than_one_batch_yields_every_tuple_once(
+    found_db: Any, prefix: tuple[Any, ...], extra: int
+) -> None:
+    """A pattern whose answer crosses the first batch (4,000 rows) is still exact."""
+    from found_nstore._query import _FIRST_BATCH
+
+    store = nstore.make("wide", (*prefix, "wide"), 3)
+    count = _FIRST_BATCH + extra
+    tuples = [("hub", "link", i) for i in range(count)] + [("other", "link", -1)]
+    for start in range(0, len(tuples), 1000):
+        await _fill(found_db, store, tuples[start : start + 1000])
+    got = await _query(found_db, store, ("hub", "link", x))
+    assert [b["x"] for b in got] == list(range(count))
+
+    async def run(tx: found.Transaction) -> list[Any]:
+        return [b async for b in nstore.select(tx, store, "hub", "link", x)]
+
+    selected = await found.transactional(found_db, run)
+    assert [b["x"] for b in selected] == list(range(count))

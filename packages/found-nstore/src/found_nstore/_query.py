@@ -54,6 +54,9 @@ DEFAULT_CONCURRENCY = 100
 Binding = dict[str, Any]
 
 _WANT_ALL = found.STREAMING_MODE_WANT_ALL
+# Rows a scan collects at once before streaming the rest: one WANT_ALL batch of the embedded
+# engines, so a scan that fits costs the same single read either way.
+_FIRST_BATCH = 4000
 
 
 class Variable:
@@ -312,16 +315,20 @@ async def select(
 
 
 async def _stream(tx: found.Transaction, scan: _Scan) -> AsyncIterator[Binding]:
-    """The bindings of one scan, streamed from one range read (or one point read)."""
-    if scan.template.point:
-        for binding in await _matches(tx, scan):
-            yield binding
-        return
-    bindings = scan.bindings
-    prefix = scan.prefix
-    async for key, _ in tx.get_range(prefix + b"\x00", prefix + b"\xff", mode=_WANT_ALL):
-        for binding in bindings((key,)):
-            yield binding
+    """The bindings of one scan, streamed from one range read (or one point read).
+
+    The first batch is collected whole (most scans end there, and a list is cheaper to walk
+    than a stream); only a scan longer than a batch streams the rest.
+    """
+    rows = await _read(tx, scan, _FIRST_BATCH)
+    for binding in scan.bindings(rows):
+        yield binding
+    if not scan.template.point and len(rows) >= _FIRST_BATCH:
+        bindings = scan.bindings
+        end = scan.prefix + b"\xff"
+        async for key, _ in tx.get_range(rows[-1] + b"\x00", end, mode=_WANT_ALL):
+            for binding in bindings((key,)):
+                yield binding
 
 
 class _Step:

@@ -1,6 +1,7 @@
 """found's task runner. `nox` runs what CI runs; `nox -s NAME` runs one session; `nox -l` lists.
 
-Default: lint, typecheck, tests (each Python 3.10-3.13 found), build, install_check, integration.
+Default: lint, typecheck, tests (each Python 3.10-3.13 found), build, install_check, integration,
+docs. Also: bench, demo, stress.
 """
 
 from __future__ import annotations

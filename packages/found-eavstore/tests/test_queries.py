@@ -338,3 +338,21 @@ def test_match_chunk_and_merge_ratio_are_sane() -> None:
     """The planning constants are positive (the probe test relies on CHUNK >= 100)."""
     assert query_module.CHUNK >= 100
     assert query_module.MERGE_RATIO >= 1
+
+
+@pytest.mark.parametrize("limit", [0, 1, 99, 100, 101, 250, 400])
+async def test_query_across_its_first_batch_honours_limit(
+    found_db: Any, store: Store, limit: int
+) -> None:
+    """Answers longer than the first batch read come whole, in uid order, cut at ``limit``."""
+    first = query_module._FIRST_BATCH
+    entities = {i: {"kind": "x"} for i in range(2 * first + 50)}
+    entities[-1] = {"kind": "y"}
+    await _fill(found_db, store, entities)
+
+    async def body(tx: found.Transaction) -> list[Any]:
+        return [uid async for uid in eavstore.query(tx, store, "kind", "x", limit=limit)]
+
+    got = await found.transactional(found_db, body)
+    expected = list(range(2 * first + 50))
+    assert got == (expected[:limit] if limit else expected)

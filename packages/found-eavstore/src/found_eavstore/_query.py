@@ -47,6 +47,9 @@ CHUNK = 128
 #: :func:`match` merges a condition whose count is at most this many times the driver's count,
 #: and probes it uid by uid when it is larger.
 MERGE_RATIO = 8
+# Uids :func:`query` reads at once before streaming the rest: the first batch FoundationDB's
+# default streaming mode would fetch, so a short answer is still one read.
+_FIRST_BATCH = 100
 
 
 class _Unbounded:
@@ -111,7 +114,16 @@ async def query(
         return
     start = len(prefix)
     unpack = found.unpack
-    async for key, _ in found.query(tx, prefix, prefix + b"\xff", limit=limit):
+    end = prefix + b"\xff"
+    # The first batch is collected as a list (most answers end there); the rest is streamed.
+    first = limit if 0 < limit <= _FIRST_BATCH else _FIRST_BATCH
+    rows = await found.all(tx, prefix, end, limit=first)
+    for key, _ in rows:
+        yield unpack(key, start)[0]
+    if len(rows) < first or len(rows) == limit:
+        return
+    rest = limit - len(rows) if limit else 0
+    async for key, _ in found.query(tx, rows[-1][0] + b"\x00", end, limit=rest):
         yield unpack(key, start)[0]
 
 

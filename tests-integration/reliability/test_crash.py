@@ -46,8 +46,14 @@ def acknowledged(log: Path) -> dict[int, bytes]:
     return out
 
 
-async def verify(path: Path, acked: dict[int, bytes]) -> tuple[int, list[str]]:
-    """Check the database against the acknowledgements; return the next n and the problems."""
+async def verify(
+    path: Path, acked: dict[int, bytes], first: int, unacked: set[int]
+) -> tuple[int, list[str]]:
+    """Check the database against the acknowledgements; return the next n and the problems.
+
+    ``first`` is the first transaction the killed writer was to commit; ``unacked`` holds the
+    transactions known to be present without acknowledgement (updated here).
+    """
     problems: list[str] = []
     async with await found.open(f"sqlite://{path}") as db:
 
@@ -64,9 +70,12 @@ async def verify(path: Path, acked: dict[int, bytes]) -> tuple[int, list[str]]:
         for n, token in acked.items():
             if present.get(n) != token:
                 problems.append(f"acknowledged transaction {n} is {present.get(n)!r}")
-        extra = sorted(set(present) - set(acked))
-        if len(extra) > 1 or (extra and acked and extra[0] <= max(acked)):
+        # A kill between a commit and its acknowledgement leaves one transaction present
+        # but unacknowledged: at most one per kill, and only one the killed writer started.
+        extra = sorted(set(present) - set(acked) - unacked)
+        if len(extra) > 1 or (extra and extra[0] < first):
             problems.append(f"unacknowledged transactions present: {extra}")
+        unacked.update(extra)
         by_tx: dict[int, list[bytes]] = {}
         for key, value in parts:
             by_tx.setdefault(found.unpack(key)[2], []).append(value)
@@ -94,7 +103,9 @@ def test_sigkilled_writer_loses_no_acknowledged_commit(tmp_path: Path) -> None:
     rng = random.Random(os.environ.get("FOUND_STRESS_SEED", "10"))
     path, log = tmp_path / "crash.found", tmp_path / "acks.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(WRITER.parent), *sys.path])}
-    first, problems, mid_stream = 0, [], 0
+    first, mid_stream = 0, 0
+    problems: list[str] = []
+    unacked: set[int] = set()
     for _ in range(kills):
         before = len(acknowledged(log))
         writer = subprocess.Popen(
@@ -118,9 +129,15 @@ def test_sigkilled_writer_loses_no_acknowledged_commit(tmp_path: Path) -> None:
             writer.communicate()
         assert writer.returncode == -signal.SIGKILL
         acked = acknowledged(log)
-        first, found_now = asyncio.run(verify(path, acked))
+        first, found_now = asyncio.run(verify(path, acked, first, unacked))
         problems += found_now
         assert not problems, problems
     acked = acknowledged(log)
-    assert len(acked) >= kills * 0.85 * 0.5  # the writer did commit between kills
-    report("crash: SIGKILL of a sqlite:// writer", kills=kills, acknowledged_verified=len(acked))
+    assert len(acked) >= mid_stream  # each kill in mid-stream came after a commit
+    report(
+        "crash: SIGKILL of a sqlite:// writer",
+        kills=kills,
+        kills_mid_stream=mid_stream,
+        acknowledged_commits_verified=len(acked),
+        unacknowledged_but_whole=len(unacked),
+    )

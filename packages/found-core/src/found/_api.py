@@ -104,7 +104,7 @@ def query(
     >>> async def names(tx):
     ...     return [k async for k, _ in found.query(tx, b"name/", b"name0")]
     """
-    if mode not in STREAMING_MODES:
+    if type(mode) is not int or mode not in STREAMING_MODES:
         raise UsageError(f"unknown streaming mode {mode!r}; use a found.STREAMING_MODE_* constant")
     begin, end, rev = _bounds(key, other, reverse)
     return tx.get_range(begin, end, limit=limit, reverse=rev, mode=mode)

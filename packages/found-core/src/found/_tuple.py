@@ -67,7 +67,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from found._errors import BaseFoundException, FoundTypeError, UsageError
+from found._errors import BaseFoundException, FoundTypeError, UsageError, check_bytes, check_int
 
 __all__ = [
     "SingleFloat",
@@ -622,6 +622,8 @@ def pack(t: tuple[Any, ...], prefix: bytes | None = None) -> bytes:
     """
     if type(t) is not tuple:
         _check_tuple(t, "pack()")
+    if prefix is not None and type(prefix) is not bytes:
+        prefix = check_bytes(prefix, "prefix")
     out: list[bytes] = [] if prefix is None else [prefix]
     try:
         _encode_items(t, out, False, None)
@@ -652,6 +654,8 @@ def pack_with_versionstamp(t: tuple[Any, ...], prefix: bytes | None = None) -> b
     """
     if type(t) is not tuple:
         _check_tuple(t, "pack_with_versionstamp()")
+    if prefix is not None and type(prefix) is not bytes:
+        prefix = check_bytes(prefix, "prefix")
     out: list[bytes] = [] if prefix is None else [prefix]
     stamps: list[int] = []
     try:
@@ -683,6 +687,8 @@ def has_incomplete_versionstamp(t: Sequence[Any]) -> bool:
         >>> has_incomplete_versionstamp((1, Versionstamp(b"\\x00" * 10)))
         False
     """
+    if not isinstance(t, tuple | list):
+        raise FoundTypeError(f"expected a tuple, got {type(t).__name__}: {t!r:.60}")
     for item in t:
         if isinstance(item, Versionstamp):
             if item.tr_version is None:
@@ -854,6 +860,8 @@ def unpack(key: bytes, prefix_len: int = 0) -> tuple[Any, ...]:
     """
     if type(key) is not bytes:
         key = _as_bytes(key)
+    if type(prefix_len) is not int:
+        prefix_len = check_int(prefix_len, "prefix_len")
     if prefix_len < 0:
         raise UsageError(f"prefix_len must be >= 0, got {prefix_len}")
     # Nested tuples use an explicit stack rather than recursion: ``items`` collects the
@@ -1004,6 +1012,11 @@ def compare(t1: Sequence[Any], t2: Sequence[Any]) -> int:
         >>> compare(("a", 2), ("a", 10)), compare((1.0,), (2**70,)), compare((), (None,))
         (-1, 1, -1)
     """
+    for t, what in ((t1, "t1"), (t2, "t2")):
+        if not isinstance(t, tuple | list):
+            raise FoundTypeError(
+                f"compare: {what} must be a tuple, got {type(t).__name__}: {t!r:.60}"
+            )
     for a, b in zip(t1, t2, strict=False):
         c = _compare_values(a, b)
         if c:

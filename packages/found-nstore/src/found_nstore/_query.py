@@ -44,7 +44,7 @@ import found
 from found_nstore._errors import NStoreException
 from found_nstore._gather import gather_eager
 from found_nstore._indexes import order_for
-from found_nstore._store import NStore, check_arity, encode_item
+from found_nstore._store import NStore, _show, check_arity, encode_item
 
 __all__ = ["DEFAULT_CONCURRENCY", "Variable", "query", "select", "var", "where"]
 
@@ -428,6 +428,8 @@ async def _join(
     concurrency: int,
 ) -> AsyncIterator[Binding]:
     """:func:`where` for a checked step: batches of ``concurrency`` bindings, reads together."""
+    if not hasattr(iterator, "__aiter__"):
+        raise NStoreException(f"where needs an async iterable of bindings, got {_show(iterator)}")
     batch: list[Mapping[str, Any]] = []
     async for binding in iterator:
         batch.append(binding)
@@ -461,6 +463,18 @@ def plan(patterns: Sequence[Sequence[Any]], first: int | None = None) -> list[in
         >>> plan([(x, "knows", y), ("alice", "knows", x)])
         [1, 0]
     """
+    if not isinstance(patterns, (list, tuple)) or not all(
+        isinstance(p, (list, tuple)) for p in patterns
+    ):
+        raise NStoreException(
+            f"plan needs a list of patterns (tuples or lists), got {_show(patterns)}"
+        )
+    if first is not None and (
+        type(first) is not int or not 0 <= first < len(patterns)
+    ):
+        raise NStoreException(
+            f"first must be the index of one of the {len(patterns)} patterns, got {_show(first)}"
+        )
     remaining = list(range(len(patterns)))
     bound: set[str] = set()
     order: list[int] = []

@@ -79,7 +79,7 @@ async def test_a_thousand_concurrent_transactions_finish_and_free_their_memory(
 ) -> None:
     """1000 concurrent transactional tasks all commit (no deadlock, exact counts), and memory
     returns to its level after the first round; a deliberate leak is detected."""
-    db, tasks, rounds = embedded, 1000, size(fast=2, stress=10)
+    db, tasks, rounds = embedded, 1000, size(fast=1, stress=10)
 
     async def settle() -> int:
         # Past FoundationDB's five seconds, the engines drop old versions and conflict ranges

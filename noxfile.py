@@ -456,6 +456,51 @@ nox.options.sessions.append("docs")  # the site builds in the default run too
 
 
 @nox.session(python=PRIMARY)
+def stress(session: nox.Session) -> None:
+    """Full-size reliability runs (crashes, processes, tasks, faults, bad input); prints a table.
+
+    Not part of the default run: it takes several minutes. The regular suite runs small
+    versions of the same tests (tests-integration/reliability).
+    """
+    _install_editable(session, *(d for d in TEST_DEPS if d != FDB_BINDINGS))
+    folder = Path(tempfile.mkdtemp(prefix="found-stress-"))
+    report = folder / "report.jsonl"
+    env = {
+        "FOUND_STRESS": "1",
+        "FOUND_STRESS_REPORT": str(report),
+        "FOUND_TEST_ENGINES": "memory,sqlite",
+    }
+    failed = False
+    try:
+        session.run(
+            *PYTEST_BASE,
+            str(ROOT / "tests-integration" / "reliability"),
+            *session.posargs,
+            env=env,
+        )
+    except nox.command.CommandFailed:
+        failed = True
+    rows = []
+    if report.exists():
+        import json
+
+        for line in report.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            tried = ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in entry["tried"].items())
+            rows.append((entry["check"], tried, str(entry["failures"])))
+    rows.append(("pytest run of tests-integration/reliability", "", "1" if failed else "0"))
+    widths = [max(len(r[i]) for r in [("check", "tried", "failures"), *rows]) for i in range(3)]
+    line = "+".join("-" * (w + 2) for w in widths)
+    print("\nReliability under stress: what was tried and what held\n" + line)
+    for row in [("check", "tried", "failures"), *rows]:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+    print(line, flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    if failed:
+        session.error("the stress run failed: see the pytest output above")
+
+
+@nox.session(python=PRIMARY)
 def bench(session: nox.Session) -> None:
     """Benchmarks against their anchors (fdb.tuple, ...); `nox -s bench -- --quick`."""
     _ensure_wordnet(session)

@@ -469,9 +469,7 @@ def plan(patterns: Sequence[Sequence[Any]], first: int | None = None) -> list[in
         raise NStoreException(
             f"plan needs a list of patterns (tuples or lists), got {_show(patterns)}"
         )
-    if first is not None and (
-        type(first) is not int or not 0 <= first < len(patterns)
-    ):
+    if first is not None and (type(first) is not int or not 0 <= first < len(patterns)):
         raise NStoreException(
             f"first must be the index of one of the {len(patterns)} patterns, got {_show(first)}"
         )

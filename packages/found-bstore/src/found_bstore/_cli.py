@@ -24,18 +24,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import os
 import sys
 import uuid
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import parse_tuple, progress_bar
+from found.cli import parse_tuple, progress_bar, store_commands
 from found_bstore._blob import delete, stat
 from found_bstore._errors import BStoreValueError
 from found_bstore._gc import gc
@@ -172,19 +171,12 @@ def register_commands(register: Register) -> None:
         >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
         >>> register_commands(lambda name, help, handler: root.add_parser(name))
     """
-    parser = register("bstore", "put, get, stat and delete the blobs of a bstore", _dispatch)
-    sub = parser.add_subparsers(dest="bstore_command", metavar="COMMAND", required=True)
-
-    def command(
-        name: str, help: str, handler: Callable[[argparse.Namespace], Any]
-    ) -> argparse.ArgumentParser:
-        one = sub.add_parser(name, help=help, description=help)
-        one.add_argument("target", help="what found.open takes: memory://, sqlite://PATH, fdb://")
-        one.add_argument(
-            "--prefix", required=True, help="the store's key prefix, a tuple such as \"('files',)\""
-        )
-        one.set_defaults(bstore_handler=handler)
-        return one
+    command = store_commands(
+        register,
+        "bstore",
+        "put, get, stat and delete the blobs of a bstore",
+        prefix_example="('files',)",
+    )
 
     command("put", "store a file ('-': standard input) and print its uid", _put).add_argument(
         "file", metavar="FILE"
@@ -205,10 +197,3 @@ def register_commands(register: Register) -> None:
         metavar="SECONDS",
         help="collect uploads idle for longer than this (default: 3600)",
     )
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    result = args.bstore_handler(args)
-    if inspect.iscoroutine(result):
-        result = asyncio.run(result)
-    return int(result)

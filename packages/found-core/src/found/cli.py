@@ -23,12 +23,13 @@ import argparse
 import ast
 import asyncio
 import ctypes.util
+import inspect
 import json
 import os
 import platform
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -58,6 +59,7 @@ __all__ = [
     "parse_tuple",
     "parse_value",
     "progress_bar",
+    "store_commands",
 ]
 
 Handler = Callable[[argparse.Namespace], int]
@@ -138,6 +140,57 @@ def progress_bar(console: Console | None = None, *, transfer: bool = False) -> P
         columns += [MofNCompleteColumn(), TaskProgressColumn()]
     columns.append(TimeElapsedColumn())
     return Progress(*columns, console=console, disable=not console.is_terminal, transient=True)
+
+
+StoreHandler = Callable[[argparse.Namespace], "int | Awaitable[int]"]
+"""A store subcommand: takes the parsed arguments, returns the exit status (maybe awaited)."""
+
+
+def store_commands(
+    register: Callable[[str, str, Handler], argparse.ArgumentParser],
+    store: str,
+    help: str,
+    *,
+    prefix_example: str,
+) -> Callable[[str, str, StoreHandler], argparse.ArgumentParser]:
+    """The command group ``found STORE ...`` and a function adding its subcommands.
+
+    For a store's ``found_register_commands(register)`` hook: each subcommand added takes the
+    ``TARGET`` that :func:`found.open` takes and the store's ``--prefix`` (a tuple), and runs
+    its handler; a handler that is a coroutine function runs in :func:`asyncio.run`.
+
+    >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
+    >>> command = store_commands(
+    ...     lambda name, help, run: root.add_parser(name), "example", "try it",
+    ...     prefix_example="('ex',)")
+    >>> _ = command("show", "print the prefix", lambda args: print(args.prefix) or 0)
+    """
+    group = register(store, help, _run_store_command)
+    sub = group.add_subparsers(dest=f"{store}_command", metavar="COMMAND", required=True)
+
+    def command(name: str, help: str, handler: StoreHandler) -> argparse.ArgumentParser:
+        one = sub.add_parser(name, help=help, description=help)
+        one.add_argument("target", help="what found.open takes: memory://, sqlite://PATH, fdb://")
+        one.add_argument(
+            "--prefix",
+            required=True,
+            help=f'the store\'s key prefix, a tuple such as "{prefix_example}"',
+        )
+        one.set_defaults(store_handler=handler)
+        return one
+
+    return command
+
+
+def _run_store_command(args: argparse.Namespace) -> int:
+    result = args.store_handler(args)
+    if inspect.isawaitable(result):
+        result = asyncio.run(_awaited(result))
+    return int(result)
+
+
+async def _awaited(result: Awaitable[int]) -> int:
+    return await result
 
 
 def describe_key(data: bytes, raw: bool = False) -> str:

@@ -28,7 +28,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -37,7 +36,7 @@ from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import parse_tuple, parse_value
+from found.cli import StoreHandler, parse_tuple, parse_value, store_commands
 from found_eavstore._errors import EAVStoreUsageError
 from found_eavstore._layout import EAVStore, make
 from found_eavstore._query import count, match
@@ -166,28 +165,21 @@ def register_commands(register: Register) -> None:
         >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
         >>> register_commands(lambda name, help, handler: root.add_parser(name))
     """
-    parser = register(
-        "eavstore", "get, query, count and write the entities of an eavstore", _dispatch
+    add = store_commands(
+        register,
+        "eavstore",
+        "get, query, count and write the entities of an eavstore",
+        prefix_example="('people',)",
     )
-    sub = parser.add_subparsers(dest="eavstore_command", metavar="COMMAND", required=True)
 
-    def command(
-        name: str, help: str, handler: Callable[[argparse.Namespace], Any]
-    ) -> argparse.ArgumentParser:
-        one = sub.add_parser(name, help=help, description=help)
-        one.add_argument("target", help="what found.open takes: memory://, sqlite://PATH, fdb://")
-        one.add_argument(
-            "--prefix",
-            required=True,
-            help="the store's key prefix, a tuple such as \"('people',)\"",
-        )
+    def command(name: str, help: str, handler: StoreHandler) -> argparse.ArgumentParser:
+        one = add(name, help, handler)
         one.add_argument(
             "--unindexed",
             action="append",
             metavar="ATTR",
             help="an attribute the store does not index (repeat for several)",
         )
-        one.set_defaults(eavstore_handler=handler)
         return one
 
     one = command("get", "print an entity's attributes", _get)
@@ -206,8 +198,3 @@ def register_commands(register: Register) -> None:
     command("remove", "delete an entity", _remove).add_argument(
         "uid", metavar="UID", help="a Python literal, or text"
     )
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    result: int = asyncio.run(args.eavstore_handler(args))
-    return result

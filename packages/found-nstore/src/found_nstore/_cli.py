@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -33,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import parse_tuple, parse_value
+from found.cli import StoreHandler, parse_tuple, parse_value, store_commands
 from found_nstore._errors import NStoreException
 from found_nstore._query import Variable, query, var
 from found_nstore._store import NStore, add, make, remove
@@ -184,10 +183,6 @@ async def _remove(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", help="what found.open takes: memory://, sqlite://PATH, fdb://")
-    parser.add_argument(
-        "--prefix", required=True, help="the store's key prefix, a tuple such as \"('kb',)\""
-    )
     parser.add_argument(
         "--n",
         type=int,
@@ -205,15 +200,16 @@ def register_commands(register: Register) -> None:
         >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
         >>> register_commands(lambda name, help, handler: root.add_parser(name))
     """
-    parser = register("nstore", "query, add and remove the tuples of an nstore", _dispatch)
-    sub = parser.add_subparsers(dest="nstore_command", metavar="COMMAND", required=True)
+    add = store_commands(
+        register,
+        "nstore",
+        "query, add and remove the tuples of an nstore",
+        prefix_example="('kb',)",
+    )
 
-    def command(
-        name: str, help: str, handler: Callable[[argparse.Namespace], Any]
-    ) -> argparse.ArgumentParser:
-        one = sub.add_parser(name, help=help, description=help)
+    def command(name: str, help: str, handler: StoreHandler) -> argparse.ArgumentParser:
+        one = add(name, help, handler)
         _common(one)
-        one.set_defaults(nstore_handler=handler)
         return one
 
     one = command("query", "print the bindings of patterns (bare names are variables)", _query)
@@ -227,8 +223,3 @@ def register_commands(register: Register) -> None:
     one.add_argument("--value", help="the tuple's value: b'bytes' or text (default: empty)")
     one = command("remove", "remove a tuple", _remove)
     one.add_argument("items", nargs="+", metavar="ITEM", help="a Python literal, or text")
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    result: int = asyncio.run(args.nstore_handler(args))
-    return result

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import json
 import sys
 from collections import Counter
@@ -33,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import parse_tuple, parse_value
+from found.cli import parse_tuple, parse_value, store_commands
 from found_pstore._errors import PStoreValueError
 from found_pstore._index import index, remove
 from found_pstore._search import search
@@ -109,19 +108,12 @@ def register_commands(register: Register) -> None:
         >>> root = argparse.ArgumentParser(prog="found").add_subparsers()
         >>> register_commands(lambda name, help, handler: root.add_parser(name))
     """
-    parser = register("pstore", "search, index and remove the documents of a pstore", _dispatch)
-    sub = parser.add_subparsers(dest="pstore_command", metavar="COMMAND", required=True)
-
-    def command(
-        name: str, help: str, handler: Callable[[argparse.Namespace], Any]
-    ) -> argparse.ArgumentParser:
-        one = sub.add_parser(name, help=help, description=help)
-        one.add_argument("target", help="what found.open takes: memory://, sqlite://PATH, fdb://")
-        one.add_argument(
-            "--prefix", required=True, help="the store's key prefix, a tuple such as \"('docs',)\""
-        )
-        one.set_defaults(pstore_handler=handler)
-        return one
+    command = store_commands(
+        register,
+        "pstore",
+        "search, index and remove the documents of a pstore",
+        prefix_example="('docs',)",
+    )
 
     one = command("search", "the best documents holding every word, BM25-ranked", _search)
     one.add_argument("words", nargs="+", metavar="WORD")
@@ -133,10 +125,3 @@ def register_commands(register: Register) -> None:
     command("remove", "forget a document", _remove).add_argument(
         "docuid", metavar="DOCUID", help="a Python literal, or text"
     )
-
-
-def _dispatch(args: argparse.Namespace) -> int:
-    result = args.pstore_handler(args)
-    if inspect.iscoroutine(result):
-        result = asyncio.run(result)
-    return int(result)

@@ -172,7 +172,8 @@ def test_hostile_arguments_get_typed_errors(name: str, func: Callable[..., Any])
                 if with_store and args:
                     args = ["store", *args[1:]]
                 await attempt(db, name, func, args, kw)
-            assert await found.transactional(db, found.get, b"sentinel") == b"intact"
+            if name != "found.clear":  # clearing a range that holds it is what clear does
+                assert await found.transactional(db, found.get, b"sentinel") == b"intact"
             await found.transactional(db, found.set, b"after", b"ok")
             problems = await check_nstore(db, ("bad", "n"), 3)
             problems += await check_eavstore(db, ("bad", "e"))

@@ -29,6 +29,7 @@ FAST = {
 }
 
 
+@pytest.mark.timeout(3600)  # a whole suite on two engines, under faults
 @pytest.mark.parametrize("package", sorted(FAST))
 def test_store_suite_passes_under_injected_faults(package: str) -> None:
     """The store's tests pass although commits conflict, time out or report unknown."""

@@ -22,6 +22,8 @@ def test_the_exception_is_a_found_exception() -> None:
         (("s", "p", 3), "prefix must be a tuple"),
         (("s", ("p", object()), 3), r"prefix item 1 \(<object.*cannot be packed"),
         (("s", ("p",), 0), "n must be at least 1, got 0"),
+        (("s", ("p",), 17), "n must be at most 16, got 17"),
+        (("s", ("p",), 10**9), "n must be at most 16, got 1000000000"),
         (("s", ("p",), 2.0), "n must be an int"),
         (("s", ("p",), True), "n must be an int"),
     ],

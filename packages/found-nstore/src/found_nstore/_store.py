@@ -28,6 +28,7 @@ transaction that writes it cannot read those keys back (error 1036, ``accessed_u
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,7 +36,11 @@ import found
 from found_nstore._errors import NStoreException
 from found_nstore._indexes import index_orders
 
-__all__ = ["NStore", "add", "encode_item", "get", "make", "remove"]
+__all__ = ["MAX_N", "NStore", "add", "encode_item", "get", "make", "remove"]
+
+#: The largest ``n``: a tuple is written under C(n, n//2) orders, 12,870 keys at 16, and C(18, 9)
+#: keys of even short items would not fit FoundationDB's 10 MB transaction.
+MAX_N = 16
 
 
 def _show(item: object) -> str:
@@ -115,6 +120,11 @@ def make(name: str, prefix: tuple[Any, ...] | list[Any], n: int) -> NStore:
         raise NStoreException(f"nstore {name!r}: n must be an int, got {type(n).__name__}")
     if n < 1:
         raise NStoreException(f"nstore {name!r}: n must be at least 1, got {n}")
+    if n > MAX_N:
+        raise NStoreException(
+            f"nstore {name!r}: n must be at most {MAX_N}, got {n} (every tuple is written under "
+            f"C(n, n//2) index orders: {math.comb(MAX_N, MAX_N // 2):,} keys at n={MAX_N})"
+        )
     return NStore(name, prefix, n)
 
 

@@ -126,8 +126,6 @@ class EmbeddedDatabase:
         testing = self.testing
         await testing.round_trip(kind)
         await self._maybe_yield()
-        if kind == "read" and testing.chance(testing.too_old_rate):
-            raise error_for(1007)
 
     async def _maybe_yield(self) -> bool:
         """Give other tasks a turn if this task has run long enough; say whether it did.

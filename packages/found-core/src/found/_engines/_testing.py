@@ -8,6 +8,7 @@ yet code that runs on FoundationDB must survive all three. Every embedded databa
 >>> t = Testing(seed=1)
 >>> t.conflict_rate = 0.5        # half the commits fail with 1020, writing nothing
 >>> t.unknown_result_rate = 0.1  # a tenth are applied, then reported as 1021
+>>> t.too_old_rate = 0.05        # one attempt in twenty grows too old: its reads fail with 1007
 >>> t.read_latency = 0.001       # every read waits a millisecond
 >>> t.round_trips
 0

@@ -238,6 +238,7 @@ class EmbeddedTransaction:
     def _reset_state(self) -> None:
         self._read_version: int | None = None
         self._read_version_set = False
+        self._too_old = False
         self._writes = WriteMap()
         self._mutations: list[Mutation | None] = []
         self._point_mutations: dict[bytes, list[int]] = {}
@@ -372,6 +373,11 @@ class EmbeddedTransaction:
             self._check_still_live(attempt)
             if t._read_version is None:  # another read of this attempt may have set it
                 t._read_version = self.db._read_version()
+                # Injected 1007: this attempt grows "too old" and every read of it fails, as
+                # when a transaction outlives the five-second window (one roll per attempt,
+                # so a transaction of many reads is not doomed by their number).
+                testing = self.db.testing
+                t._too_old = testing.chance(testing.too_old_rate)
         return t._read_version
 
     async def _before_storage_read(self) -> int:
@@ -382,7 +388,7 @@ class EmbeddedTransaction:
         await self.db._round_trip("read")
         self._check_still_live(attempt)  # T-16, T-21: pending reads fail too
         storage = self.db._storage
-        if storage.now_version() - version > MVCC_WINDOW:
+        if self._parent._too_old or storage.now_version() - version > MVCC_WINDOW:
             raise error_for(1007)
         if self._parent._read_version_set and version > storage.latest_version():
             raise error_for(1009)
@@ -485,7 +491,8 @@ class EmbeddedTransaction:
                     version is None
                     or t._read_version_set
                     or testing.read_latency
-                    or (testing.too_old_rate)
+                    or testing.too_old_rate
+                    or t._too_old
                 ):
                     version = await self._before_storage_read()
                 else:

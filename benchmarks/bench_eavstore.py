@@ -13,6 +13,8 @@ per operation. Each operation of ours is one ``found.transactional`` call. Workl
 returning the same answer on both sides (checked before timing):
 
 * ``get``: a random entity's mapping (``SELECT attribute, value ... WHERE entity = ?``);
+* ``10 gets in one transaction``: ten entities read in one transaction on both sides (the
+  anchor between ``BEGIN`` and ``COMMIT``), the cost of a consistent multi-entity read;
 * ``query``: the uids with ``word0`` equal to a random word (1 to a few uids), and the uids of
   a mid-sized ``lexname`` (1 to 5 percent of the entities);
 * ``match``: ``pos`` and ``word0`` of a random entity (a tiny set against a huge one; the
@@ -198,6 +200,14 @@ class Anchor:
         sql = "SELECT attribute, value FROM eav WHERE entity = ?"
         return dict(self.conn.execute(sql, (uid.bytes,)).fetchall())
 
+    def get_many(self, *uids: uuid.UUID) -> list[dict[str, Any]]:
+        """Several entities' mappings, read in one SQLite transaction (a consistent view)."""
+        self.conn.execute("BEGIN")
+        try:
+            return [self.get(uid) for uid in uids]
+        finally:
+            self.conn.execute("COMMIT")
+
     def query(self, attribute: str, value: Any) -> list[uuid.UUID]:
         """Uids with attribute = value."""
         sql = "SELECT entity FROM eav WHERE attribute = ? AND value = ?"
@@ -238,6 +248,10 @@ async def load(db: Any, data: list[Entity]) -> float:
     for first in range(0, len(data), BATCH):
         await found.transactional(db, write, data[first : first + BATCH])
     return time.perf_counter() - start
+
+
+async def _get_many(tx: found.Transaction, *uids: Any) -> list[dict[Any, Any]]:
+    return [await eavstore.get(tx, STORE, uid) for uid in uids]
 
 
 async def _query(tx: found.Transaction, attribute: str, value: Any) -> list[Any]:
@@ -295,6 +309,12 @@ def workloads(data: list[Entity], anchor: Anchor, n: int) -> list[Workload]:
             anchor.get,
         ),
         Workload(
+            "10 gets in one transaction",
+            [tuple(uid for uid, _ in picks[i : i + 10]) for i in range(0, n - 9, 10)] or [()],
+            lambda db, *uids: found.transactional(db, _get_many, *uids),
+            anchor.get_many,
+        ),
+        Workload(
             "query word0 (selective)",
             [("word0", m["word0"]) for _, m in picks],
             lambda db, a, v: found.transactional(db, _query, a, v),
@@ -334,7 +354,7 @@ def workloads(data: list[Entity], anchor: Anchor, n: int) -> list[Workload]:
 
 
 def _same(ours: Any, theirs: Any) -> bool:
-    if isinstance(ours, list):
+    if isinstance(ours, list) and not (ours and isinstance(ours[0], dict)):
         return sorted(ours) == sorted(theirs)
     return bool(ours == theirs)
 

@@ -53,6 +53,12 @@ class Testing:
 
     async def round_trip(self, kind: str) -> None:
         """Account for one request to the (imaginary) cluster and wait the injected latency."""
+        latency = self.count(kind)
+        if latency > 0:
+            await self.wait(latency)
+
+    def count(self, kind: str) -> float:
+        """Account for one request (``"grv"``, ``"read"`` or ``"commit"``); its latency."""
         if kind == "commit":
             self.commits += 1
             latency = self.commit_latency
@@ -62,9 +68,12 @@ class Testing:
             latency = self.read_latency
         if self._inflight == 0:
             self.round_trips += 1
-        if latency > 0:
-            self._inflight += 1
-            try:
-                await asyncio.sleep(latency)
-            finally:
-                self._inflight -= 1
+        return latency
+
+    async def wait(self, latency: float) -> None:
+        """Wait ``latency`` seconds as a request in flight (others join its round trip)."""
+        self._inflight += 1
+        try:
+            await asyncio.sleep(latency)
+        finally:
+            self._inflight -= 1

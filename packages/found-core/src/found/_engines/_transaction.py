@@ -742,8 +742,9 @@ class EmbeddedTransaction:
                 )
             ]
         self._check_usable()
-        begin = await self._resolve_bound(begin, "begin")
-        end = min(await self._resolve_bound(end, "end"), self._max_key())
+        maxkey = self._max_key()
+        if begin > maxkey or end > maxkey:
+            raise error_for(2004)  # as _resolve_bound, for bounds that are already keys
         if begin >= end:
             return []
         self._check_unreadable(begin, end, self._uses_ryw())

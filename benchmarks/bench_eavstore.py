@@ -44,57 +44,10 @@ from _harness import Row, ainterleaved, row
 
 import found
 import found_eavstore as eavstore
+from found._demo_wordnet import LEXNAMES  # by number, as a data line's second field
 
 WORDNET = Path("/usr/share/wordnet")
 FILES = ("noun", "verb", "adj", "adv")
-#: WordNet's lexicographer files, by number (the second field of a data line).
-LEXNAMES = (
-    "adj.all",
-    "adj.pert",
-    "adv.all",
-    "noun.Tops",
-    "noun.act",
-    "noun.animal",
-    "noun.artifact",
-    "noun.attribute",
-    "noun.body",
-    "noun.cognition",
-    "noun.communication",
-    "noun.event",
-    "noun.feeling",
-    "noun.food",
-    "noun.group",
-    "noun.location",
-    "noun.motive",
-    "noun.object",
-    "noun.person",
-    "noun.phenomenon",
-    "noun.plant",
-    "noun.possession",
-    "noun.process",
-    "noun.quantity",
-    "noun.relation",
-    "noun.shape",
-    "noun.state",
-    "noun.substance",
-    "noun.time",
-    "verb.body",
-    "verb.change",
-    "verb.cognition",
-    "verb.communication",
-    "verb.competition",
-    "verb.consumption",
-    "verb.contact",
-    "verb.creation",
-    "verb.emotion",
-    "verb.motion",
-    "verb.perception",
-    "verb.possession",
-    "verb.social",
-    "verb.stative",
-    "verb.weather",
-    "adj.ppl",
-)
 MAX_WORDS = 5
 BATCH = 500
 _NAMESPACE = uuid.UUID("6f1d1d4e-1a8e-4d7e-9a55-7a3f0c2b9e10")

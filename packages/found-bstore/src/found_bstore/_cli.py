@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import parse_tuple, progress_bar, store_commands
+from found.cli import Register, parse_tuple, progress_bar, store_commands
 from found_bstore._blob import delete, stat
 from found_bstore._errors import BStoreValueError
 from found_bstore._gc import gc
@@ -42,8 +42,6 @@ from found_bstore._layout import BStore, make
 from found_bstore._stream import put, read
 
 __all__ = ["parse_uid", "register_commands"]
-
-Register = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 
 
 def parse_uid(text: str) -> uuid.UUID:

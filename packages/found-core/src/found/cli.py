@@ -52,6 +52,8 @@ import found.stores
 from found._errors import BaseFoundException, UsageError
 
 __all__ = [
+    "Register",
+    "StoreHandler",
     "describe_key",
     "main",
     "main_entry",
@@ -63,6 +65,8 @@ __all__ = [
 ]
 
 Handler = Callable[[argparse.Namespace], int]
+Register = Callable[[str, str, Handler], argparse.ArgumentParser]
+"""The ``register(name, help, handler)`` callback found passes to ``found_register_commands``."""
 
 
 def parse_literal(text: str, what: str) -> bytes:
@@ -147,7 +151,7 @@ StoreHandler = Callable[[argparse.Namespace], "int | Awaitable[int]"]
 
 
 def store_commands(
-    register: Callable[[str, str, Handler], argparse.ArgumentParser],
+    register: Register,
     store: str,
     help: str,
     *,

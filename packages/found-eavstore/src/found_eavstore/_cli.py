@@ -29,22 +29,20 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import StoreHandler, parse_tuple, parse_value, store_commands
+from found.cli import Register, StoreHandler, parse_tuple, parse_value, store_commands
 from found_eavstore._errors import EAVStoreUsageError
 from found_eavstore._layout import EAVStore, make
 from found_eavstore._query import count, match
 from found_eavstore._store import get, remove, update
 
 __all__ = ["parse_conditions", "register_commands"]
-
-Register = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 
 
 def parse_conditions(texts: Sequence[str]) -> dict[str, Any]:

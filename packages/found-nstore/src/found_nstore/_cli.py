@@ -25,21 +25,18 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import StoreHandler, parse_tuple, parse_value, store_commands
+from found.cli import Register, StoreHandler, parse_tuple, parse_value, store_commands
 from found_nstore._errors import NStoreException
 from found_nstore._query import Variable, query, var
 from found_nstore._store import NStore, add, make, remove
 
 __all__ = ["parse_pattern", "register_commands"]
-
-Register = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 
 
 def parse_pattern(text: str) -> tuple[Any, ...]:

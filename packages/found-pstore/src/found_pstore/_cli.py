@@ -25,14 +25,13 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 import found
-from found.cli import parse_tuple, parse_value, store_commands
+from found.cli import Register, parse_tuple, parse_value, store_commands
 from found_pstore._errors import PStoreValueError
 from found_pstore._index import index, remove
 from found_pstore._search import search
@@ -40,8 +39,6 @@ from found_pstore._store import PStore, make
 from found_pstore._tokenize import tokenize
 
 __all__ = ["register_commands"]
-
-Register = Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser]
 
 
 def _store(args: argparse.Namespace) -> PStore:

@@ -514,3 +514,87 @@ def test_history_and_conflicts_older_than_the_window_are_collected(
     assert count("kv") == 10 + 10  # the live k?? rows plus the tick key's rows in the window
     assert count("garbage") <= 10
     assert count("conflicts") <= 10
+
+
+# -- large values ---------------------------------------------------------------------------------
+def _large_rows(s: SqliteStorage) -> tuple[int, int]:
+    """(rows of ``large``, kv rows that point into it): equal unless a large value leaked."""
+    conn = s._conn
+    large: int = conn.execute("SELECT count(*) FROM large").fetchone()[0]
+    pointers: int = conn.execute(
+        "SELECT count(*) FROM kv WHERE typeof(value) = 'integer'"
+    ).fetchone()[0]
+    return large, pointers
+
+
+def test_large_values_live_out_of_line_and_read_back_at_every_version(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """A value over 512 bytes is a row of ``large``; reads at each version see the right bytes."""
+    clock = FakeClock()
+    s = open_storage(opened, path, clock=clock)
+    small, edge, big = b"s" * 10, b"e" * 512, bytes(range(256)) * 300
+    v1 = s.commit(CommitRequest(None, [], [], [put(b"a", big), put(b"b", edge), put(b"c", small)]))[
+        0
+    ]
+    v2 = s.commit(CommitRequest(None, [], [], [put(b"a", big[::-1]), put(b"b", big)]))[0]
+    kinds = dict(s._conn.execute("SELECT key, typeof(value) FROM kv WHERE version = ?", (v1,)))
+    assert kinds == {b"a": "integer", b"b": "blob", b"c": "blob"}
+    assert _large_rows(s) == (3, 3)
+    assert [s.get(k, v1) for k in (b"a", b"b", b"c")] == [big, edge, small]
+    assert s.read_range(b"", b"z", v1, 10, False) == [(b"a", big), (b"b", edge), (b"c", small)]
+    assert s.read_range(b"", b"z", v2, 10, True) == [(b"c", small), (b"b", big), (b"a", big[::-1])]
+    # An atomic op reads the large value it applies to.
+    append = Mutation(MutationType.APPEND_IF_FITS, b"b", b"!")
+    v3 = s.commit(CommitRequest(None, [], [], [append]))[0]
+    assert s.get(b"b", v3) == big + b"!"
+
+
+def test_large_values_replaced_within_a_commit_or_collected_leave_no_rows_behind(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """Overwrites in one commit, clears and collection delete the large rows they orphan."""
+    clock = FakeClock()
+    s = open_storage(opened, path, clock=clock)
+    big = b"x" * 2000
+    clear_all = Mutation(MutationType.CLEAR_RANGE, b"", b"\xff")
+    # set, range clear, set again: the same (key, version) row is replaced twice.
+    v = s.commit(CommitRequest(None, [], [], [put(b"k", big), clear_all, put(b"k", big + b"2")]))[0]
+    assert s.get(b"k", v) == big + b"2"
+    assert _large_rows(s) == (1, 1)
+    for i in range(20):
+        s.commit(CommitRequest(None, [], [], [put(b"k%d" % (i % 4), big + b"%d" % i)]))
+        clock.advance(0.01)
+    s.commit(CommitRequest(None, [], [], [clear_all]))
+    assert _large_rows(s)[0] == 21
+    clock.advance(7.0)
+    for _ in range(5):
+        s.commit(CommitRequest(None, [], [], [put(b"tick", b"")]))
+        clock.advance(0.2)
+    assert _large_rows(s) == (0, 0)
+    assert s.read_range(b"", b"\xff", s.read_version(), 10, False) == [(b"tick", b"")]
+
+
+def test_a_format_1_file_is_upgraded_in_place_and_keeps_its_inline_values(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """Files written before ``large`` existed open, read as before, and store new large values
+    out of line."""
+    s = SqliteStorage(path)
+    s.close()
+    big = b"y" * 5000
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TRIGGER large_follows_kv")
+    raw.execute("DROP TABLE large")
+    raw.execute("UPDATE meta SET value = 1 WHERE name = 'format'")
+    raw.execute("INSERT INTO kv VALUES (?, 1, ?)", (b"old", big))  # as format 1 stored it
+    raw.commit()
+    raw.close()
+    s = open_storage(opened, path)
+    assert s._conn.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()[0] == 2
+    v = s.commit(CommitRequest(None, [], [], [put(b"new", big)]))[0]
+    assert s.read_range(b"", b"\xff", v, 10, False) == [(b"new", big), (b"old", big)]
+    assert _large_rows(s) == (1, 1)
+    # A second opener finds the file upgraded already.
+    other = open_storage(opened, path)
+    assert other.get(b"old", v) == big

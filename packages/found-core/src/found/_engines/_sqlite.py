@@ -25,7 +25,9 @@ ranges older than the window are deleted the same way.
 
 Tables: ``kv`` as above; ``meta`` (the latest version and the format number); ``conflicts``
 (commit version, begin, end), clustered by version; ``garbage`` (version, key), the notes of the
-collector. A range clear writes one NULL row per key live in the range (SQLite finds them in one
+collector; ``large`` (id, value), values longer than 512 bytes, which their ``kv`` row names by
+id (an integer in ``value``) and a trigger deletes with that row. A range clear writes one NULL
+row per key live in the range (SQLite finds them in one
 statement, about a microsecond a key), so it costs time in proportion to the keys it clears.
 
 Reads run inside a *read snapshot*: a deferred SQLite transaction that the connection keeps
@@ -74,7 +76,14 @@ from found._errors import FoundTypeError, UsageError, error_for
 __all__ = ["FORMAT_VERSION", "SqliteStorage"]
 
 #: Layout of the tables; a file written with a larger number is refused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+
+# Values longer than this are stored in ``large`` and referenced from ``kv`` by id. SQLite keeps
+# about 1000 bytes of a WITHOUT ROWID row in its B-tree page and the rest in overflow pages, and
+# to compare a search key with a row that overflows it reads the whole row: one 100 KB value
+# made every seek that passed it cost about 200 µs. Out of line, kv stays dense and a large
+# value costs one more seek.
+_INLINE_MAX = 512
 
 # ``PRAGMA application_id`` of a found file ("FNDB"), so that tools like file(1) can tell.
 _APPLICATION_ID = 0x464E4442
@@ -125,6 +134,15 @@ _ERROR_CODES = {
 }
 _PLATFORM_ERROR = 1500
 
+# Format 2 added ``large`` and its trigger; a format-1 file is upgraded in place on opening
+# (its rows are all inline, which format 2 still reads).
+_LARGE_SCHEMA = (
+    "CREATE TABLE large (id INTEGER PRIMARY KEY, value BLOB NOT NULL)",
+    # A kv row pointing at a large value takes it along when it goes: collected, or replaced
+    # within its commit (REPLACE's delete fires the trigger with recursive_triggers on).
+    "CREATE TRIGGER large_follows_kv AFTER DELETE ON kv WHEN typeof(old.value) = 'integer'"
+    " BEGIN DELETE FROM large WHERE id = old.value; END",
+)
 _SCHEMA = (
     "CREATE TABLE kv (key BLOB NOT NULL, version INTEGER NOT NULL, value BLOB,"
     " PRIMARY KEY (key, version)) WITHOUT ROWID",
@@ -135,17 +153,28 @@ _SCHEMA = (
     " end_key BLOB NOT NULL, PRIMARY KEY (version, begin_key, end_key)) WITHOUT ROWID",
     "CREATE TABLE garbage (version INTEGER NOT NULL, key BLOB NOT NULL,"
     " PRIMARY KEY (version, key)) WITHOUT ROWID",
+    *_LARGE_SCHEMA,
 )
+_TABLES = {"kv", "meta", "conflicts", "garbage", "large"}
 
-_GET = "SELECT value FROM kv WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1"
-_GET_LATEST = "SELECT value FROM kv WHERE key = ? ORDER BY version DESC LIMIT 1"
+# A kv row's value as stored: the bytes themselves, or the id of its row in ``large``. Every
+# read goes through this join; for an inline value (a blob never equals a rowid) it finds
+# nothing and costs about 0.2 µs.
+_VALUE = "coalesce(l.value, k.value)"
+_JOIN_LARGE = " FROM kv AS k LEFT JOIN large AS l ON l.id = k.value"
+
+_GET = (
+    f"SELECT {_VALUE}{_JOIN_LARGE} WHERE k.key = ? AND k.version <= ?"
+    " ORDER BY k.version DESC LIMIT 1"
+)
+_GET_LATEST = f"SELECT {_VALUE}{_JOIN_LARGE} WHERE k.key = ? ORDER BY k.version DESC LIMIT 1"
 _RANGE_FORWARD = (
-    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
-    " ORDER BY key, version LIMIT ?"
+    f"SELECT k.key, {_VALUE}{_JOIN_LARGE} WHERE k.key >= ? AND k.key < ? AND k.version <= ?"
+    " ORDER BY k.key, k.version LIMIT ?"
 )
 _RANGE_REVERSE = (
-    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
-    " ORDER BY key DESC, version DESC LIMIT ?"
+    f"SELECT k.key, {_VALUE}{_JOIN_LARGE} WHERE k.key >= ? AND k.key < ? AND k.version <= ?"
+    " ORDER BY k.key DESC, k.version DESC LIMIT ?"
 )
 _META_VERSION = "SELECT value FROM meta WHERE name = 'version'"
 _SET_META_VERSION = "UPDATE meta SET value = ? WHERE name = 'version'"
@@ -159,6 +188,7 @@ _NOTE_SET = (
     " WHERE EXISTS (SELECT 1 FROM kv WHERE key = :p2 AND version < :p1)"
 )
 _SET = "INSERT OR REPLACE INTO kv (key, version, value) VALUES (?, ?, ?)"
+_INSERT_LARGE = "INSERT INTO large (value) VALUES (?)"
 # Clearing one key: only when its latest row holds a value (a row of this commit included).
 _LIVE_AT_LATEST = "(SELECT value IS NOT NULL FROM kv WHERE key = :p2 ORDER BY version DESC LIMIT 1)"
 _NOTE_CLEAR = (
@@ -338,12 +368,14 @@ class SqliteStorage:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {synchronous}")
+            conn.execute("PRAGMA recursive_triggers = ON")  # see _LARGE_SCHEMA
             if not tables:
                 self._create()
                 app_id, tables = self._inspect()
         except sqlite3.Error as e:
             raise self._error(e) from e
-        self._check_format(tables)
+        if self._check_format(tables) < FORMAT_VERSION:
+            self._upgrade()
 
     def _open_shm(self) -> None:
         """Open the WAL-index file for :meth:`_wal_header`, when this platform and mode allow."""
@@ -404,7 +436,27 @@ class SqliteStorage:
                 conn.execute("ROLLBACK")
             raise
 
-    def _check_format(self, tables: set[str]) -> None:
+    def _upgrade(self) -> None:
+        """Bring a format-1 file to format 2 (add ``large``); other processes may race us."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
+                if row[0] == 1:
+                    for statement in _LARGE_SCHEMA:
+                        conn.execute(statement)
+                    conn.execute("UPDATE meta SET value = 2 WHERE name = 'format'")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise self._error(e) from e
+
+    def _check_format(self, tables: set[str]) -> int:
+        """The file's format number, once it is known to be one this version reads."""
         missing = {"kv", "meta", "conflicts", "garbage"} - tables
         if "meta" in missing:
             raise UsageError(
@@ -423,11 +475,14 @@ class SqliteStorage:
                 f"{self.path!r} was written by a newer found (format {fmt}); this version "
                 f"reads format {FORMAT_VERSION}: upgrade found-core"
             )
+        if fmt >= 2:
+            missing |= _TABLES - tables
         if fmt < 1 or missing:
             raise UsageError(
                 f"{self.path!r} is not a valid found database (format {fmt}, missing tables: "
                 f"{', '.join(sorted(missing)) or 'none'})"
             )
+        return fmt
 
     # -- errors -----------------------------------------------------------------------------------
     def _error(self, error: sqlite3.Error) -> BaseException:
@@ -741,7 +796,15 @@ class SqliteStorage:
         if not pending:
             return
         conn = self._conn
-        sets = [(k, version, v) for k, v in pending.items() if v is not None]
+        sets: list[tuple[bytes, int, bytes | int]] = []
+        for key, value in pending.items():
+            if value is None:
+                continue
+            if len(value) > _INLINE_MAX:  # stored in ``large``, the row holds its id
+                large: int = conn.execute(_INSERT_LARGE, (value,)).lastrowid  # type: ignore[assignment]
+                sets.append((key, version, large))
+            else:
+                sets.append((key, version, value))
         if sets:
             conn.executemany(_NOTE_SET, [{"p1": version, "p2": k} for k, _, _ in sets])
             conn.executemany(_SET, sets)

@@ -319,6 +319,40 @@ def test_the_decoding_memo_stays_bounded_and_shares_only_immutable_values() -> N
     assert packed not in _layout.MEMO
 
 
+_SCALARS = st.one_of(
+    st.text(),
+    st.integers(),
+    st.integers(min_value=0, max_value=2**70),
+    st.binary(max_size=20),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.uuids(),
+    st.tuples(st.integers(), st.text(max_size=3)),
+)
+
+
+@settings(max_examples=400)
+@given(value=_SCALARS)
+def test_decoding_agrees_with_the_tuple_layer(value: Any) -> None:
+    """decode (with its shortcuts for strings and positive ints) is found.unpack's first item."""
+    from found_eavstore import _layout
+
+    packed = found.pack((value,))
+    for _ in range(2):  # cold, then from the memo
+        back = _layout.decode(packed)
+        assert back == found.unpack(packed)[0]
+        assert type(back) is type(found.unpack(packed)[0])
+
+
+@given(uid=st.one_of(st.uuids(), _SCALARS.filter(lambda v: v is not None)))
+def test_uids_pack_as_the_tuple_layer_packs_them(uid: Any) -> None:
+    """pack_uid (with its shortcut for UUIDs) is found.pack of the uid alone."""
+    from found_eavstore import _layout
+
+    assert _layout.pack_uid(uid) == found.pack((uid,))
+
+
 async def test_get_decodes_equal_looking_values_apart(found_db: Any, store: Store) -> None:
     """With the memo warm, 1, True, 1.0, 0.0 and -0.0 still come back as themselves."""
     mapping = {"i": 1, "b": True, "f": 1.0, "z": 0.0, "n": -0.0}

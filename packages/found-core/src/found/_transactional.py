@@ -159,7 +159,8 @@ async def transactional(
         view = tx_view.snapshot if snapshot and not tx_view.is_snapshot else tx_view
         return await _call(func, view, *args, **kwargs)
     tx: Transaction = create()
-    _configure(tx, retry_limit, timeout)
+    if retry_limit is not None or timeout is not None:
+        _configure(tx, retry_limit, timeout)
     if snapshot:  # nothing written, nothing to prove
         while True:
             try:
@@ -178,9 +179,14 @@ async def transactional(
                     applied = await _applied(tx, unknown)
                     if applied is not None:
                         return applied.result
-                attempt.result = await _call(func, tx, *args, **kwargs)
+                result = func(tx, *args, **kwargs)
+                if type(result) is CoroutineType:  # the usual async function, awaited here
+                    result = await result
+                else:
+                    result = await _settle(func, result)
+                attempt.result = result
                 await tx.commit()
-                return attempt.result
+                return result
             except FoundException as error:
                 if error.maybe_committed and attempt.evidence:
                     unknown.append(attempt)
@@ -194,7 +200,11 @@ async def transactional(
 
 
 async def _call(func: Callable[..., Any], tx: Transaction, *args: Any, **kwargs: Any) -> Any:
-    result = func(tx, *args, **kwargs)
+    return await _settle(func, func(tx, *args, **kwargs))
+
+
+async def _settle(func: Callable[..., Any], result: Any) -> Any:
+    """What ``func`` returned, awaited if it is awaitable; an async generator is refused."""
     if type(result) is CoroutineType or inspect.isawaitable(result):
         return await result
     if inspect.isasyncgen(result):

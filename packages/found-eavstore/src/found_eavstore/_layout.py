@@ -215,6 +215,8 @@ def pack_uid(uid: object) -> bytes:
         ...
         found_eavstore._errors.EAVStoreUsageError: uid None is not a uid: ...
     """
+    if type(uid) is uuid.UUID:
+        return b"\x30" + uid.bytes  # the tuple layer's code for a UUID, then its 16 bytes
     if uid is None:
         raise EAVStoreUsageError(
             "uid None is not a uid: create(..., uid=None) makes a new UUID, so no entity is"
@@ -237,10 +239,19 @@ def decode(packed: bytes) -> Any:
 
     Example::
 
-        >>> decode(found.pack(("pos",)))
-        'pos'
+        >>> decode(found.pack(("pos",))), decode(found.pack((1815,))), decode(found.pack((-1,)))
+        ('pos', 1815, -1)
     """
-    value = found.unpack(packed)[0]
+    code = packed[0] if packed else -1
+    if code == 0x02 and packed.find(b"\x00", 1) == len(packed) - 1:
+        try:  # a string without NUL bytes, the most common value: decoded directly
+            value: Any = packed[1:-1].decode()
+        except UnicodeDecodeError:
+            value = found.unpack(packed)[0]  # which says what is wrong
+    elif 0x14 < code < 0x1D and len(packed) == code - 0x13:
+        value = int.from_bytes(packed[1:], "big")  # a positive int: its bytes, big-endian
+    else:
+        value = found.unpack(packed)[0]
     if len(packed) <= _MEMO_ITEM_BYTES and type(value) in _IMMUTABLE:
         if len(MEMO) >= _MEMO_ENTRIES:
             MEMO.clear()

@@ -112,14 +112,13 @@ async def get(tx: found.Transaction, store: EAVStore, uid: Any) -> dict[Any, Any
     store = check_store(store)
     begin, end = _entity_range(store, uid)
     start = len(begin)
-    memo = MEMO
+    remembered = MEMO.get
     out: dict[Any, Any] = {}
     for key, packed in await _rows(tx, begin, end):
-        pattr = key[start:]
-        attribute = memo.get(pattr, _MISSING)
+        attribute = remembered(key[start:], _MISSING)
         if attribute is _MISSING:
-            attribute = decode(pattr)
-        value = memo.get(packed, _MISSING)
+            attribute = decode(key[start:])
+        value = remembered(packed, _MISSING)
         out[attribute] = decode(packed) if value is _MISSING else value
     return out
 

@@ -8,14 +8,13 @@ from types import TracebackType
 
 from found._engines._storage import CommitRequest, Storage
 from found._engines._testing import Testing
-from found._engines._transaction import TRANSACTION_SIZE_LIMIT, EmbeddedTransaction
+from found._engines._transaction import _YIELD_EVERY, TRANSACTION_SIZE_LIMIT, EmbeddedTransaction
 from found._engines._watches import Watch, WatchRegistry
 from found._errors import FoundTypeError, error_for
 
 __all__ = ["DatabaseOptions", "EmbeddedDatabase"]
 
 _WATCH_POLL_SECONDS = 0.05
-_YIELD_EVERY = 0.004  # seconds of work between two turns given to other tasks
 # How long after handing out a read version the storage may keep its read snapshot open.
 _RELEASE_AFTER = 0.2
 

@@ -338,6 +338,9 @@ class SqliteStorage:
             self._closed = True
             raise
         self._open_shm()
+        # Range reads reuse one cursor (they always run to the end, which resets it): a
+        # cursor made per call was a twentieth of a small read's cost.
+        self._scan = self._conn.cursor()
         _open_storages.add(self)
 
     def _disown_after_fork(self) -> None:
@@ -351,6 +354,7 @@ class SqliteStorage:
         self._lock = threading.Lock()  # another thread may have held it at the fork
         # A closed connection: every later call fails, and _error explains why.
         self._conn = sqlite3.connect(":memory:")
+        self._scan = self._conn.cursor()
         self._conn.close()
 
     # -- opening ----------------------------------------------------------------------------------
@@ -659,17 +663,26 @@ class SqliteStorage:
         # one row more than needed so that the last key still to be returned is known to be
         # complete; a key cut by the LIMIT is read again from its first row by the next query.
         execute = self._conn.execute
+        scan = self._scan.execute
         out: list[tuple[bytes, bytes]] = []
         while True:
             want = limit - len(out)
             fetch = min(want + 1 + (want >> 4), _MAX_LIMIT)
             if reverse:
-                rows = execute(_RANGE_REVERSE, (begin, end, version, fetch)).fetchall()
+                rows = scan(_RANGE_REVERSE, (begin, end, version, fetch)).fetchall()
                 folded = dict(reversed(rows))
             else:
-                rows = execute(_RANGE_FORWARD, (begin, end, version, fetch)).fetchall()
+                rows = scan(_RANGE_FORWARD, (begin, end, version, fetch)).fetchall()
                 folded = dict(rows)
             more = len(rows) == fetch
+            if (
+                not more
+                and not out
+                and len(rows) <= want
+                and len(folded) == len(rows)
+                and None not in folded.values()
+            ):
+                return rows  # the common case: one row per key, every one live and wanted
             if more:
                 last: bytes = rows[-1][0]
                 del folded[last]

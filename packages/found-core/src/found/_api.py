@@ -128,6 +128,9 @@ async def all(
     # An embedded transaction joins its batches without streaming them. Looked up on the type,
     # so that a wrapper forwarding attributes (a test's recording proxy) still sees get_range.
     if getattr(type(tx), "_all", None) is not None:
+        if reverse is None and type(key) is bytes and type(other) is bytes and key <= other:
+            pairs_: list[tuple[bytes, bytes]] = await tx._all(key, other, limit, False)  # type: ignore[attr-defined]
+            return pairs_
         begin, end, rev = _bounds(key, other, reverse)
         pairs: list[tuple[bytes, bytes]] = await tx._all(begin, end, limit, rev)  # type: ignore[attr-defined]
         return pairs

@@ -864,6 +864,9 @@ def unpack(key: bytes, prefix_len: int = 0) -> tuple[Any, ...]:
         prefix_len = check_int(prefix_len, "prefix_len")
     if prefix_len < 0:
         raise UsageError(f"prefix_len must be >= 0, got {prefix_len}")
+    if _FAST_UUID and len(key) - prefix_len == 17 and key[prefix_len] == 0x30:
+        # A lone UUID (an index key's uid, read after its prefix): the common case of stores.
+        return (_decode_uuid(key, prefix_len, prefix_len + 17)[0],)
     # Nested tuples use an explicit stack rather than recursion: ``items`` collects the
     # innermost open tuple and ``outer`` holds the lists of the tuples around it.
     items: list[Any] = []

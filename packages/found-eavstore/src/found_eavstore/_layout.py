@@ -259,6 +259,10 @@ def decode(packed: bytes) -> Any:
     return value
 
 
+# Packed attribute names, by name: queries name the same few attributes over and over.
+_PACKED_NAMES: dict[str, bytes] = {}
+
+
 def indexed_attribute(store: EAVStore, attribute: object) -> bytes:
     """The packed attribute, after checking that ``store`` indexes it.
 
@@ -269,7 +273,14 @@ def indexed_attribute(store: EAVStore, attribute: object) -> bytes:
         ...
         found_eavstore._errors.NotIndexedError: store 'docs': attribute 'body' is declared ...
     """
-    packed = pack_item(attribute, "attribute")
+    if type(attribute) is str:  # the usual name: packed once (keyed by str only, so that
+        packed = _PACKED_NAMES.get(attribute)  # 1, 1.0 and True never share an entry)
+        if packed is None:
+            packed = pack_item(attribute, "attribute")
+            if len(_PACKED_NAMES) < _MEMO_ENTRIES:
+                _PACKED_NAMES[attribute] = packed
+    else:
+        packed = pack_item(attribute, "attribute")
     if packed in store._unindexed_packed:
         raise NotIndexedError(
             f"store {store.name!r}: attribute {attribute!r:.80} is declared unindexed at make(),"

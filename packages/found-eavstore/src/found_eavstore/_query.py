@@ -74,7 +74,13 @@ def _check_limit(limit: object) -> int:
 
 def _value_prefix(store: EAVStore, attribute: object, value: object) -> bytes:
     """``pack((attribute, value))``: the part of an index key before the uid."""
-    return indexed_attribute(store, attribute) + pack_item(value, f"value of {attribute!r:.60}")
+    packed_attribute = indexed_attribute(store, attribute)
+    try:
+        return packed_attribute + found.pack((value,))
+    except (found.UsageError, found.FoundTypeError):
+        pass
+    # Only now build the message (which names the attribute): pack_item raises with it.
+    return packed_attribute + pack_item(value, f"value of {attribute!r:.60}")
 
 
 async def count(tx: found.Transaction, store: EAVStore, attribute: Any, value: Any) -> int:

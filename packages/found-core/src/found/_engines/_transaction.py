@@ -449,12 +449,13 @@ class EmbeddedTransaction:
         ):
             return None
         version = t._read_version
-        if version is None:
-            testing.round_trips += 1  # the "grv" round trip
-            version = t._read_version = db._read_version()
         testing.reads += 1
-        testing.round_trips += 1
         t._touched = True
+        if version is None:
+            testing.round_trips += 2  # the "grv" round trip, then the read's
+            version = t._read_version = db._read_version()  # fresh: it cannot be too old
+            return version
+        testing.round_trips += 1
         if db._storage.now_version() - version > MVCC_WINDOW:
             raise error_for(1007)
         return version
@@ -798,8 +799,8 @@ class EmbeddedTransaction:
         """The whole range as a list (``found.all``): batches are joined, not streamed."""
         t = self._parent
         if (
-            limit == 0
-            and type(limit) is int
+            type(limit) is int
+            and limit >= 0
             and type(begin) is bytes
             and type(end) is bytes
             and begin < end <= b"\xff"
@@ -817,15 +818,26 @@ class EmbeddedTransaction:
                     attempt = t._attempt
                     await db._maybe_yield()
                     self._check_still_live(attempt)
-                rows = db._storage.read_range(begin, end, version, _ALL_ROWS, reverse)
-                if len(rows) == _ALL_ROWS:  # more than one batch: the general path reads on
+                want = limit if 0 < limit < _ALL_ROWS else _ALL_ROWS
+                rows = db._storage.read_range(begin, end, version, want, reverse)
+                if len(rows) == _ALL_ROWS and limit != _ALL_ROWS:
+                    # More than one batch: the general path reads on.
                     lo, hi = (begin, rows[-1][0]) if reverse else (rows[-1][0] + b"\x00", end)
+                    rest = limit - _ALL_ROWS if limit else 0
                     async for more in self._database_batches(
-                        lo, hi, 0, reverse, STREAMING_MODE_WANT_ALL, None
+                        lo, hi, rest, reverse, STREAMING_MODE_WANT_ALL, None
                     ):
                         rows.extend(more)
                 if not self.is_snapshot:
-                    t._read_conflicts.append((begin, end))
+                    # As the general path records it: the whole range once it was all read,
+                    # else (the limit stopped the read) up to the last key returned.
+                    lo, hi = begin, end
+                    if limit and len(rows) >= limit:
+                        if reverse:
+                            lo = rows[-1][0]
+                        else:
+                            hi = rows[-1][0] + b"\x00"
+                    t._read_conflicts.append((lo, hi))
                     t._size += len(begin) + len(end) + _CONFLICT_OVERHEAD
                 return rows
         if not isinstance(limit, int) or isinstance(limit, bool):
@@ -1205,8 +1217,21 @@ class EmbeddedTransaction:
 
     async def commit(self) -> None:
         """Commit: apply every buffered write atomically, or raise (1020 on a conflict)."""
-        self._check_usable()
         t = self._parent
+        if (
+            not t._mutations
+            and not t._write_conflicts
+            and not t._watches
+            and t._versionstamp is None
+            and not (t._cancelled or t._timeout or t._timed_out or t._committing)
+            and t._deferred is None
+            and not self.db._closed
+        ):
+            # Read-only, nothing pending, nothing wrong: nothing to send (T-08).
+            t._committing = True
+            t._committed_version = -1
+            return
+        self._check_usable()
         t._committing = True
         mutations = [m for m in t._mutations if m is not None]
         stamp_future = t._versionstamp

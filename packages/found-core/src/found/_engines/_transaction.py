@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from found._atomic import MutationType
 from found._engines._storage import MVCC_WINDOW, CommitRequest, Mutation
 from found._engines._watches import Watch
-from found._engines._writes import Entry, WriteMap
+from found._engines._writes import NO_WRITES, Entry, WriteMap
 from found._errors import FoundException, FoundTypeError, UsageError, error_for
 from found._selectors import KeySelector
 from found._streaming import (
@@ -297,7 +297,7 @@ class EmbeddedTransaction:
     _attempt = 0
 
     def _new_containers(self) -> None:
-        self._writes = WriteMap()
+        self._writes = NO_WRITES  # a map of its own comes with the first write
         self._mutations: list[Mutation | None] = []
         self._point_mutations: dict[bytes, list[int]] = {}
         self._read_conflicts: list[tuple[bytes, bytes]] = []
@@ -309,6 +309,14 @@ class EmbeddedTransaction:
         self._write_conflicts: list[tuple[bytes, bytes]] = []
         self._watches: list[Watch] = []
         self._attempt += 1
+
+    def _write_map(self) -> WriteMap:
+        """This transaction's own write map, made on the first write."""
+        t = self._parent
+        writes = t._writes
+        if writes is NO_WRITES:
+            writes = t._writes = WriteMap()
+        return writes
 
     def _reset_state(self) -> None:
         """Start a new attempt: every piece of state back to a new transaction's."""
@@ -984,7 +992,7 @@ class EmbeddedTransaction:
             # The common case, a first write of an ordinary key: what the general path below
             # does, without its checks (none applies) and bookkeeping for earlier writes.
             t._touched = True
-            t._writes.set(key, value)
+            t._write_map().set(key, value)
             mutations = t._mutations
             t._point_mutations[key] = [len(mutations)]
             mutations.append(Mutation(MutationType.SET_VALUE, key, value))
@@ -997,7 +1005,7 @@ class EmbeddedTransaction:
         if not self._writable() or not self._check_write_key(key) or not self._check_param(value):
             return
         t = self._parent
-        t._writes.set(key, value)
+        t._write_map().set(key, value)
         self._record(MutationType.SET_VALUE, key, value, True)
         self._add_write_conflict(key, key + b"\x00")
         t._fire_own_watches(key)
@@ -1013,7 +1021,7 @@ class EmbeddedTransaction:
             return
         if len(key) > (SYSTEM_KEY_SIZE_LIMIT if key.startswith(b"\xff") else KEY_SIZE_LIMIT):
             return  # L-03: nothing to clear
-        t._writes.clear(key)
+        t._write_map().clear(key)
         for i in t._point_mutations.get(key, ()):
             t._mutations[i] = None
         t._point_mutations[key] = []
@@ -1039,7 +1047,7 @@ class EmbeddedTransaction:
             return
         if begin == end:
             return
-        t._writes.clear_range(begin, end)
+        t._write_map().clear_range(begin, end)
         t._mutations.append(Mutation(MutationType.CLEAR_RANGE, begin, end))
         t._size += len(begin) + len(end) + _MUTATION_OVERHEAD
         self._add_write_conflict(begin, end)
@@ -1064,7 +1072,7 @@ class EmbeddedTransaction:
         if not self._writable() or not self._check_write_key(key) or not self._check_param(param):
             return
         t = self._parent
-        t._writes.atomic(op, key, param)
+        t._write_map().atomic(op, key, param)
         self._record(op, key, param, True)
         self._add_write_conflict(key, key + b"\x00")
         t._fire_own_watches(key, always=True)
@@ -1097,7 +1105,7 @@ class EmbeddedTransaction:
         stamp_low = (t._read_version or 0).to_bytes(8, "big") + b"\x00\x00"
         low = body[:pos] + stamp_low + body[pos + 10 :]
         high = body[:pos] + b"\xff" * 10 + body[pos + 10 :] + b"\x00"
-        t._writes.unreadable_ranges.add(low, high)
+        t._write_map().unreadable_ranges.add(low, high)
         t._mutations.append(Mutation(MutationType.SET_VERSIONSTAMPED_KEY, key, value))
         t._stamped_keys = True
         t._size += len(key) + len(value) + _MUTATION_OVERHEAD
@@ -1119,7 +1127,7 @@ class EmbeddedTransaction:
             return
         if not self._check_write_key(key) or not self._check_param(value):
             return
-        t._writes.set_unreadable(key)
+        t._write_map().set_unreadable(key)
         self._record(MutationType.SET_VERSIONSTAMPED_VALUE, key, value, True)
         self._add_write_conflict(key, key + b"\x00")
         t._fire_own_watches(key, always=True)

@@ -237,3 +237,43 @@ class WriteMap:
 
 
 _CLEARED = Entry(True, None)
+
+
+class _FrozenRangeSet(RangeSet):
+    """An empty range set that refuses changes (part of :data:`NO_WRITES`)."""
+
+    __slots__ = ()
+
+    def add(self, begin: bytes, end: bytes) -> None:
+        raise RuntimeError("internal error: a write reached the shared empty write map")
+
+    def remove(self, begin: bytes, end: bytes) -> None:
+        raise RuntimeError("internal error: a write reached the shared empty write map")
+
+
+class _NoWrites(WriteMap):
+    """The write map of every transaction that has written nothing yet.
+
+    One instance is shared (a transaction makes its own on its first write), so every change
+    raises instead of leaking into other transactions.
+    """
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cleared = _FrozenRangeSet()
+        self.unreadable_ranges = _FrozenRangeSet()
+
+    def _put(self, key: bytes, entry: Entry) -> None:
+        raise RuntimeError("internal error: a write reached the shared empty write map")
+
+    def set(self, key: bytes, value: bytes) -> None:
+        raise RuntimeError("internal error: a write reached the shared empty write map")
+
+    def clear_range(self, begin: bytes, end: bytes) -> None:
+        raise RuntimeError("internal error: a write reached the shared empty write map")
+
+
+#: The shared, empty and unchangeable write map of transactions that have not written.
+NO_WRITES: WriteMap = _NoWrites()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
 import found
 from found._atomic import MutationType
-from found._engines._writes import NO_WRITES
+from found._engines._writes import NO_WRITES, WriteMap
 
 
 @pytest.mark.parametrize(
@@ -23,11 +24,14 @@ from found._engines._writes import NO_WRITES
         lambda w: w.cleared.add(b"a", b"b"),
     ],
 )
-def test_the_shared_empty_write_map_refuses_every_change(change: object) -> None:
+def test_the_shared_empty_write_map_refuses_every_change(
+    change: Callable[[WriteMap], None],
+) -> None:
     """A write that reached the shared map would leak into every other transaction."""
     with pytest.raises(RuntimeError, match="shared empty write map"):
-        change(NO_WRITES)  # type: ignore[operator]
-    assert not NO_WRITES and NO_WRITES.lookup(b"k") is None
+        change(NO_WRITES)
+    assert not NO_WRITES
+    assert NO_WRITES.lookup(b"k") is None
 
 
 def test_writes_of_one_transaction_stay_out_of_the_others() -> None:

@@ -113,8 +113,10 @@ async def query(
         >>> async def dogs(tx, store):
         ...     return [uid async for uid in eavstore.query(tx, store, "word", "dog")]
     """
-    store = check_store(store)
-    limit = _check_limit(limit)
+    if type(store) is not EAVStore:
+        store = check_store(store)
+    if type(limit) is not int or limit < 0:
+        limit = _check_limit(limit)  # raises, naming what is wrong
     prefix = store.index + _value_prefix(store, attribute, value)
     if len(prefix) >= KEY_LIMIT:
         return

@@ -109,12 +109,15 @@ async def get(tx: found.Transaction, store: EAVStore, uid: Any) -> dict[Any, Any
         >>> async def born(tx, store, uid):
         ...     return (await eavstore.get(tx, store, uid)).get("born")
     """
-    store = check_store(store)
-    begin, end = _entity_range(store, uid)
+    if type(store) is not EAVStore:
+        store = check_store(store)
+    begin = store.entities + pack_uid(uid)
+    if len(begin) >= KEY_LIMIT:  # no row key can be that long: nothing to read
+        return {}
     start = len(begin)
     remembered = MEMO.get
     out: dict[Any, Any] = {}
-    for key, packed in await _rows(tx, begin, end):
+    for key, packed in await found.all(tx, begin, begin + b"\xff"):
         attribute = remembered(key[start:], _MISSING)
         if attribute is _MISSING:
             attribute = decode(key[start:])

@@ -543,9 +543,11 @@ def test_oversized_int_and_bad_text_raise_value_error() -> None:
         pack((2**2040,))
     with pytest.raises(ValueError, match="too large"):
         pack((-(2**2040),))
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="cannot be encoded as UTF-8"):
         pack(("\ud800",))
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="cannot be encoded as UTF-8"):
+        pack_with_versionstamp(("\ud800", Versionstamp()))
+    with pytest.raises(UsageError, match="not valid UTF-8"):
         unpack(b"\x02\xff\x00")
 
 

@@ -7,6 +7,7 @@ import math
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -343,6 +344,21 @@ def test_decoding_agrees_with_the_tuple_layer(value: Any) -> None:
         back = _layout.decode(packed)
         assert back == found.unpack(packed)[0]
         assert type(back) is type(found.unpack(packed)[0])
+
+
+@given(item=st.one_of(st.text(st.characters(exclude_categories=())), _SCALARS))
+def test_items_pack_as_the_tuple_layer_packs_them(item: Any) -> None:
+    """pack_item (with its shortcut for strings) is found.pack of the item alone, and refuses
+    what the tuple layer refuses (a lone surrogate) with a typed error."""
+    from found_eavstore import _layout
+
+    try:
+        expected = found.pack((item,))
+    except (found.UsageError, found.FoundTypeError):
+        with pytest.raises(eavstore.EAVStoreTypeError):
+            _layout.pack_item(item, "value")
+    else:
+        assert _layout.pack_item(item, "value") == expected
 
 
 @given(uid=st.one_of(st.uuids(), _SCALARS.filter(lambda v: v is not None)))

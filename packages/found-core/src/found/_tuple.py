@@ -633,7 +633,18 @@ def pack(t: tuple[Any, ...], prefix: bytes | None = None) -> bytes:
             "Incomplete versionstamp included in tuple given to pack(); "
             "use pack_with_versionstamp()"
         ) from None
+    except UnicodeEncodeError as error:
+        raise _unencodable(error) from None
     return b"".join(out)
+
+
+def _unencodable(error: UnicodeEncodeError) -> UsageError:
+    """The typed error for a string UTF-8 cannot encode (a lone surrogate)."""
+    return UsageError(
+        f"a string in the tuple cannot be encoded as UTF-8: {error.reason} "
+        f"({error.object[error.start : error.end]!r} at position {error.start} of "
+        f"{error.object!r:.80})"
+    )
 
 
 def pack_with_versionstamp(t: tuple[Any, ...], prefix: bytes | None = None) -> bytes:
@@ -660,6 +671,8 @@ def pack_with_versionstamp(t: tuple[Any, ...], prefix: bytes | None = None) -> b
     stamps: list[int] = []
     try:
         _encode_items(t, out, False, stamps)
+    except UnicodeEncodeError as error:
+        raise _unencodable(error) from None
     except Exception:
         if len(stamps) > 1:
             _has_stamp_checked(t, False)
@@ -935,6 +948,10 @@ def unpack(key: bytes, prefix_len: int = 0) -> tuple[Any, ...]:
                 items.append(value)
     except IndexError:
         raise _truncated(key, pos, key[pos]) from None
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"a string at position {pos} of {key!r:.200} is not valid UTF-8: {error.reason}"
+        ) from None
     while outer:  # nested tuples left open by the end of the data
         done = tuple(items)
         items = outer.pop()

@@ -196,6 +196,11 @@ def pack_item(item: object, what: str) -> bytes:
         ...
         found_eavstore._errors.EAVStoreTypeError: the value of attribute ... cannot be stored: ...
     """
+    if type(item) is str and "\x00" not in item:
+        try:  # the most common item, packed directly: code 0x02, UTF-8, a NUL
+            return b"\x02" + item.encode() + b"\x00"
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the tuple layer says why it cannot be packed
     try:
         return found.pack((item,))
     except (found.UsageError, found.FoundTypeError) as error:

@@ -27,6 +27,7 @@ the entities' rows, and yields uids.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -75,6 +76,9 @@ def _check_limit(limit: object) -> int:
 def _value_prefix(store: EAVStore, attribute: object, value: object) -> bytes:
     """``pack((attribute, value))``: the part of an index key before the uid."""
     packed_attribute = indexed_attribute(store, attribute)
+    if type(value) is str and "\x00" not in value:
+        with contextlib.suppress(UnicodeEncodeError):  # as pack_item's shortcut
+            return packed_attribute + b"\x02" + value.encode() + b"\x00"
     try:
         return packed_attribute + found.pack((value,))
     except (found.UsageError, found.FoundTypeError):

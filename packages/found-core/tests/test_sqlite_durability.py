@@ -598,3 +598,21 @@ def test_a_format_1_file_is_upgraded_in_place_and_keeps_its_inline_values(
     # A second opener finds the file upgraded already.
     other = open_storage(opened, path)
     assert other.get(b"old", v) == big
+
+
+def test_a_large_value_written_by_another_connection_reads_as_its_bytes(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """A reader whose snapshot began while the file held no large value sees the next one
+    as bytes, never as the id its row holds (reads skip the join while none exists)."""
+    reader = open_storage(opened, path)
+    writer = open_storage(opened, path)
+    v = writer.commit(CommitRequest(None, [], [], [put(b"small", b"s")]))[0]
+    assert reader.get(b"small", reader.read_version()) == b"s"
+    big = b"z" * 3000
+    v = writer.commit(CommitRequest(None, [], [], [put(b"big", big)]))[0]
+    latest = reader.read_version()
+    assert latest >= v
+    assert reader.get(b"big", latest) == big
+    assert reader.read_range(b"", b"\xff", latest, 10, False) == [(b"big", big), (b"small", b"s")]
+    assert reader.read_range(b"", b"\xff", latest, 10, True) == [(b"small", b"s"), (b"big", big)]

@@ -168,6 +168,16 @@ _GET = (
     " ORDER BY k.version DESC LIMIT 1"
 )
 _GET_LATEST = f"SELECT {_VALUE}{_JOIN_LARGE} WHERE k.key = ? ORDER BY k.version DESC LIMIT 1"
+# The same reads for a snapshot in which ``large`` is empty: every value is inline.
+_GET_INLINE = "SELECT value FROM kv WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1"
+_RANGE_FORWARD_INLINE = (
+    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
+    " ORDER BY key, version LIMIT ?"
+)
+_RANGE_REVERSE_INLINE = (
+    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
+    " ORDER BY key DESC, version DESC LIMIT ?"
+)
 _RANGE_FORWARD = (
     f"SELECT k.key, {_VALUE}{_JOIN_LARGE} WHERE k.key >= ? AND k.key < ? AND k.version <= ?"
     " ORDER BY k.key, k.version LIMIT ?"
@@ -177,6 +187,8 @@ _RANGE_REVERSE = (
     " ORDER BY k.key DESC, k.version DESC LIMIT ?"
 )
 _META_VERSION = "SELECT value FROM meta WHERE name = 'version'"
+# A snapshot's first read: it fixes what the snapshot sees, and whether it sees large values.
+_SNAPSHOT_START = "SELECT value, EXISTS (SELECT 1 FROM large) FROM meta WHERE name = 'version'"
 _SET_META_VERSION = "UPDATE meta SET value = ? WHERE name = 'version'"
 _BUMP_META_VERSION = "UPDATE meta SET value = max(value, ?) WHERE name = 'version'"
 _CONFLICTS_AFTER = "SELECT begin_key, end_key FROM conflicts WHERE version > ?"
@@ -226,6 +238,10 @@ _GC_CONFLICT_BOUND = (
     "SELECT version FROM conflicts WHERE version <= ? ORDER BY version LIMIT 1 OFFSET ?"
 )
 _GC_CONFLICTS_UPTO = "DELETE FROM conflicts WHERE version <= ?"
+
+# (point read, forward range, reverse range), with and without the join of ``large``.
+_WITH_LARGE = (_GET, _RANGE_FORWARD, _RANGE_REVERSE)
+_INLINE_ONLY = (_GET_INLINE, _RANGE_FORWARD_INLINE, _RANGE_REVERSE_INLINE)
 
 
 def _result_code(error: sqlite3.Error) -> int | None:
@@ -322,6 +338,8 @@ class SqliteStorage:
         # The WAL-index file, and its header as read just before the snapshot began.
         self._shm: int | None = None
         self._snapshot_header: bytes | None = None
+        # The statements of the open snapshot's reads (see _begin_snapshot).
+        self._queries = _WITH_LARGE
         try:
             self._conn = sqlite3.connect(
                 self.path,
@@ -528,11 +546,14 @@ class SqliteStorage:
         header = self._wal_header()
         conn.execute("BEGIN")
         try:
-            version = self._stored_version()  # the first read fixes what the snapshot sees
+            row = conn.execute(_SNAPSHOT_START).fetchone()  # the first read fixes the snapshot
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        version = int(row[0])
+        # Reads in a snapshot without large values skip the join that finds them.
+        self._queries = _WITH_LARGE if row[1] else _INLINE_ONLY
         self._snapshot = version
         self._snapshot_header = header
         return version
@@ -626,7 +647,7 @@ class SqliteStorage:
                 snapshot = self._snapshot
                 if snapshot is None or version > snapshot:
                     self._begin_snapshot()
-                row = self._conn.execute(_GET, (key, version)).fetchone()
+                row = self._conn.execute(self._queries[0], (key, version)).fetchone()
             except sqlite3.Error as e:
                 self._abandon_snapshot()
                 raise self._error(e) from e
@@ -664,15 +685,16 @@ class SqliteStorage:
         # complete; a key cut by the LIMIT is read again from its first row by the next query.
         execute = self._conn.execute
         scan = self._scan.execute
+        point, forward, backward = self._queries
         out: list[tuple[bytes, bytes]] = []
         while True:
             want = limit - len(out)
             fetch = min(want + 1 + (want >> 4), _MAX_LIMIT)
             if reverse:
-                rows = scan(_RANGE_REVERSE, (begin, end, version, fetch)).fetchall()
+                rows = scan(backward, (begin, end, version, fetch)).fetchall()
                 folded = dict(reversed(rows))
             else:
-                rows = scan(_RANGE_FORWARD, (begin, end, version, fetch)).fetchall()
+                rows = scan(forward, (begin, end, version, fetch)).fetchall()
                 folded = dict(rows)
             more = len(rows) == fetch
             if (
@@ -689,7 +711,7 @@ class SqliteStorage:
                 if not folded:
                     # One key has more versions than the whole batch (a hot key): seek its
                     # value directly and move past it.
-                    row = execute(_GET, (last, version)).fetchone()
+                    row = execute(point, (last, version)).fetchone()
                     if row is not None and row[0] is not None:
                         out.append((last, row[0]))
                     if reverse:

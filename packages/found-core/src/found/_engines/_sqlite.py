@@ -55,6 +55,7 @@ cache); ``synchronous="FULL"`` also survives power loss, at the price of an fsyn
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import sqlite3
 import threading
@@ -337,6 +338,7 @@ class SqliteStorage:
         self._snapshot: int | None = None
         # The WAL-index file, and its header as read just before the snapshot began.
         self._shm: int | None = None
+        self._shm_map: mmap.mmap | None = None
         self._snapshot_header: bytes | None = None
         # The statements of the open snapshot's reads (see _begin_snapshot).
         self._queries = _WITH_LARGE
@@ -400,29 +402,47 @@ class SqliteStorage:
             self._upgrade()
 
     def _open_shm(self) -> None:
-        """Open the WAL-index file for :meth:`_wal_header`, when this platform and mode allow."""
+        """Open the WAL-index file for :meth:`_wal_header`, when this platform and mode allow.
+
+        Its first page is mapped into memory when possible: reading the header is then a copy
+        of 96 bytes instead of a system call (a tenth of the time). SQLite maps the same file
+        for as long as our connection is open, and it shrinks the file only when it opens it
+        with no other connection present, so the mapping can never outlive the bytes behind
+        it; it is unmapped before the connection is closed.
+        """
         if not hasattr(os, "pread"):  # pragma: no cover - Windows
             return
         try:
             self._shm = os.open(self.path + "-shm", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except OSError:
             self._shm = None  # not in WAL mode, or no shared memory file: always refresh
+            return
+        try:
+            self._shm_map = mmap.mmap(self._shm, 96, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # pragma: no cover - too short yet, or no mmap: pread
+            self._shm_map = None
 
     def _close_shm(self) -> None:
         shm, self._shm = self._shm, None
+        shm_map, self._shm_map = self._shm_map, None
         self._snapshot_header = None
+        if shm_map is not None:
+            shm_map.close()
         if shm is not None:
             with contextlib.suppress(OSError):
                 os.close(shm)
 
     def _wal_header(self) -> bytes | None:
         """The WAL-index header if it can be trusted now (both copies equal, initialised)."""
-        if self._shm is None:
+        if self._shm_map is not None:
+            header = self._shm_map[:96]
+        elif self._shm is None:
             return None
-        try:
-            header = os.pread(self._shm, 96, 0)
-        except OSError:  # pragma: no cover - the file vanished under us
-            return None
+        else:
+            try:
+                header = os.pread(self._shm, 96, 0)
+            except OSError:  # pragma: no cover - the file vanished under us
+                return None
         if len(header) != 96 or header[:48] != header[48:] or header[12] != 1:
             return None
         return header

@@ -879,7 +879,11 @@ def unpack(key: bytes, prefix_len: int = 0) -> tuple[Any, ...]:
         raise UsageError(f"prefix_len must be >= 0, got {prefix_len}")
     if _FAST_UUID and len(key) - prefix_len == 17 and key[prefix_len] == 0x30:
         # A lone UUID (an index key's uid, read after its prefix): the common case of stores.
-        return (_decode_uuid(key, prefix_len, prefix_len + 17)[0],)
+        # Built as _decode_uuid builds it, without the call.
+        value = _new_object(_UUIDType)
+        _set_attribute(value, "int", int.from_bytes(key[prefix_len + 1 :], "big"))
+        _set_attribute(value, "is_safe", _SAFE_UNKNOWN)
+        return (value,)
     # Nested tuples use an explicit stack rather than recursion: ``items`` collects the
     # innermost open tuple and ``outer`` holds the lists of the tuples around it.
     items: list[Any] = []

@@ -61,7 +61,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from found._atomic import MutationType, apply_atomic
 from found._engines._memory import conflicts_with, merge_ranges, stamp_key, stamp_value
@@ -243,6 +243,19 @@ _GC_CONFLICTS_UPTO = "DELETE FROM conflicts WHERE version <= ?"
 # (point read, forward range, reverse range), with and without the join of ``large``.
 _WITH_LARGE = (_GET, _RANGE_FORWARD, _RANGE_REVERSE)
 _INLINE_ONLY = (_GET_INLINE, _RANGE_FORWARD_INLINE, _RANGE_REVERSE_INLINE)
+
+
+@contextlib.contextmanager
+def _write_lock(conn: sqlite3.Connection) -> Iterator[None]:
+    """A SQLite write transaction around the block: committed, or rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _result_code(error: sqlite3.Error) -> int | None:
@@ -459,8 +472,7 @@ class SqliteStorage:
     def _create(self) -> None:
         # Two processes may create the same file at once: decide under the write lock.
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _write_lock(conn):
             exists = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
             ).fetchone()
@@ -472,28 +484,17 @@ class SqliteStorage:
                     [("format", FORMAT_VERSION), ("version", max(self.now_version(), 1))],
                 )
                 conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def _upgrade(self) -> None:
         """Bring a format-1 file to format 2 (add ``large``); other processes may race us."""
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _write_lock(conn):
                 row = conn.execute("SELECT value FROM meta WHERE name = 'format'").fetchone()
                 if row[0] == 1:
                     for statement in _LARGE_SCHEMA:
                         conn.execute(statement)
                     conn.execute("UPDATE meta SET value = 2 WHERE name = 'format'")
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
         except sqlite3.Error as e:
             raise self._error(e) from e
 

@@ -309,6 +309,8 @@ TYPE_MISUSE: dict[str, Call] = {
     "conflict range str": lambda tx, db, p: found.add_read_conflict_range(tx, "a", p),  # type: ignore[arg-type]
     "stamped key str": lambda tx, db, p: found.set_versionstamped_key(tx, "k", b"v"),  # type: ignore[arg-type]
     "option value str": lambda tx, db, p: found.set_option(tx, "timeout", "10"),
+    "option value missing": lambda tx, db, p: found.set_option(tx, "timeout"),
+    "option value unwanted": lambda tx, db, p: found.set_option(tx, "read_your_writes_disable", 1),
     "next_prefix str": lambda tx, db, p: found.next_prefix("a"),  # type: ignore[arg-type]
     "gte str key": lambda tx, db, p: found.gte("a"),  # type: ignore[arg-type]
     "gte str offset": lambda tx, db, p: found.gte(p, "1"),  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ Item numbers in comments (T-11, I-16, ...) refer to the conformance checklist th
 from __future__ import annotations
 
 import asyncio
+import inspect
 import random
 import time
 from collections.abc import AsyncIterator
@@ -166,9 +167,14 @@ class TransactionOptions:
         method = getattr(self, f"set_{name}", None) if isinstance(name, str) else None
         if method is None or name == "":
             raise error_for(2007)
+        takes_value = bool(inspect.signature(method).parameters)
         if value is None:
+            if takes_value:
+                raise FoundTypeError(f"option {name!r} needs a value")
             method()
         else:
+            if not takes_value:
+                raise FoundTypeError(f"option {name!r} takes no value, got {value!r:.60}")
             method(value)
 
 

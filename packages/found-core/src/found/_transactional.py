@@ -179,14 +179,9 @@ async def transactional(
                     applied = await _applied(tx, unknown)
                     if applied is not None:
                         return applied.result
-                result = func(tx, *args, **kwargs)
-                if type(result) is CoroutineType:  # the usual async function, awaited here
-                    result = await result
-                else:
-                    result = await _settle(func, result)
-                attempt.result = result
+                attempt.result = await _call(func, tx, *args, **kwargs)
                 await tx.commit()
-                return result
+                return attempt.result
             except FoundException as error:
                 if error.maybe_committed and attempt.evidence:
                     unknown.append(attempt)
@@ -200,11 +195,9 @@ async def transactional(
 
 
 async def _call(func: Callable[..., Any], tx: Transaction, *args: Any, **kwargs: Any) -> Any:
-    return await _settle(func, func(tx, *args, **kwargs))
-
-
-async def _settle(func: Callable[..., Any], result: Any) -> Any:
-    """What ``func`` returned, awaited if it is awaitable; an async generator is refused."""
+    """What ``func(tx, ...)`` returns, awaited if it is awaitable; an async generator is
+    refused."""
+    result = func(tx, *args, **kwargs)
     if type(result) is CoroutineType or inspect.isawaitable(result):
         return await result
     if inspect.isasyncgen(result):

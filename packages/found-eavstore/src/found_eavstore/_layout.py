@@ -59,6 +59,7 @@ __all__ = [
     "indexed_attribute",
     "make",
     "pack_item",
+    "packed_or_none",
     "pack_uid",
 ]
 
@@ -196,15 +197,32 @@ def pack_item(item: object, what: str) -> bytes:
         ...
         found_eavstore._errors.EAVStoreTypeError: the value of attribute ... cannot be stored: ...
     """
+    packed = packed_or_none(item)
+    if packed is None:
+        try:  # again, for the tuple layer's reason
+            packed = found.pack((item,))
+        except (found.UsageError, found.FoundTypeError) as error:
+            raise EAVStoreTypeError(f"{what} {item!r:.80} cannot be stored: {error}") from None
+    return packed
+
+
+def packed_or_none(item: object) -> bytes | None:
+    """``found.pack((item,))``, or None when the tuple layer refuses ``item``.
+
+    Example::
+
+        >>> packed_or_none("a"), packed_or_none(object())
+        (b'\\x02a\\x00', None)
+    """
     if type(item) is str and "\x00" not in item:
         try:  # the most common item, packed directly: code 0x02, UTF-8, a NUL
             return b"\x02" + item.encode() + b"\x00"
         except UnicodeEncodeError:
-            pass  # a lone surrogate: the tuple layer says why it cannot be packed
+            return None  # a lone surrogate, which the tuple layer refuses too
     try:
         return found.pack((item,))
-    except (found.UsageError, found.FoundTypeError) as error:
-        raise EAVStoreTypeError(f"{what} {item!r:.80} cannot be stored: {error}") from None
+    except (found.UsageError, found.FoundTypeError):
+        return None
 
 
 def pack_uid(uid: object) -> bytes:

@@ -27,7 +27,6 @@ the entities' rows, and yields uids.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -39,6 +38,7 @@ from found_eavstore._layout import (
     check_store,
     indexed_attribute,
     pack_item,
+    packed_or_none,
 )
 
 __all__ = ["between", "count", "match", "query"]
@@ -76,15 +76,10 @@ def _check_limit(limit: object) -> int:
 def _value_prefix(store: EAVStore, attribute: object, value: object) -> bytes:
     """``pack((attribute, value))``: the part of an index key before the uid."""
     packed_attribute = indexed_attribute(store, attribute)
-    if type(value) is str and "\x00" not in value:
-        with contextlib.suppress(UnicodeEncodeError):  # as pack_item's shortcut
-            return packed_attribute + b"\x02" + value.encode() + b"\x00"
-    try:
-        return packed_attribute + found.pack((value,))
-    except (found.UsageError, found.FoundTypeError):
-        pass
-    # Only now build the message (which names the attribute): pack_item raises with it.
-    return packed_attribute + pack_item(value, f"value of {attribute!r:.60}")
+    packed = packed_or_none(value)
+    if packed is None:  # only now build the message that names the attribute: it raises
+        packed = pack_item(value, f"value of {attribute!r:.60}")
+    return packed_attribute + packed
 
 
 async def count(tx: found.Transaction, store: EAVStore, attribute: Any, value: Any) -> int:

@@ -8,13 +8,14 @@ from types import TracebackType
 
 from found._engines._storage import CommitRequest, Storage
 from found._engines._testing import Testing
-from found._engines._transaction import _YIELD_EVERY, TRANSACTION_SIZE_LIMIT, EmbeddedTransaction
+from found._engines._transaction import TRANSACTION_SIZE_LIMIT, EmbeddedTransaction
 from found._engines._watches import Watch, WatchRegistry
 from found._errors import FoundTypeError, error_for
 
 __all__ = ["DatabaseOptions", "EmbeddedDatabase"]
 
 _WATCH_POLL_SECONDS = 0.05
+_YIELD_EVERY = 0.004  # seconds of work between two turns given to other tasks
 # How long after handing out a read version the storage may keep its read snapshot open.
 _RELEASE_AFTER = 0.2
 
@@ -126,9 +127,13 @@ class EmbeddedDatabase:
         latency = testing.count(kind)
         if latency > 0:
             await testing.wait(latency)
-        if time.perf_counter() - self._last_yield > _YIELD_EVERY:
+        if self._yield_due():
             await asyncio.sleep(0)  # as _maybe_yield, without another coroutine per request
             self._last_yield = time.perf_counter()
+
+    def _yield_due(self) -> bool:
+        """Whether this task has run long enough to give other tasks a turn."""
+        return time.perf_counter() - self._last_yield > _YIELD_EVERY
 
     async def _maybe_yield(self) -> bool:
         """Give other tasks a turn if this task has run long enough; say whether it did.

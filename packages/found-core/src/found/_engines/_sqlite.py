@@ -158,34 +158,28 @@ _SCHEMA = (
 )
 _TABLES = {"kv", "meta", "conflicts", "garbage", "large"}
 
-# A kv row's value as stored: the bytes themselves, or the id of its row in ``large``. Every
-# read goes through this join; for an inline value (a blob never equals a rowid) it finds
-# nothing and costs about 0.2 µs.
-_VALUE = "coalesce(l.value, k.value)"
-_JOIN_LARGE = " FROM kv AS k LEFT JOIN large AS l ON l.id = k.value"
 
-_GET = (
-    f"SELECT {_VALUE}{_JOIN_LARGE} WHERE k.key = ? AND k.version <= ?"
+def _reads(value: str, source: str) -> tuple[str, str, str]:
+    """The (point read, forward range, reverse range) statements selecting ``value`` (a kv
+    row's value, from ``source``) at or below a version."""
+    where = " WHERE k.key >= ? AND k.key < ? AND k.version <= ?"
+    return (
+        f"SELECT {value}{source} WHERE k.key = ? AND k.version <= ?"
+        " ORDER BY k.version DESC LIMIT 1",
+        f"SELECT k.key, {value}{source}{where} ORDER BY k.key, k.version LIMIT ?",
+        f"SELECT k.key, {value}{source}{where} ORDER BY k.key DESC, k.version DESC LIMIT ?",
+    )
+
+
+# A kv row's value as stored: the bytes themselves, or the id of its row in ``large``. Reads
+# join ``large`` in (for an inline value a blob never equals a rowid, so the join finds
+# nothing), except in a snapshot where ``large`` is empty.
+_JOIN_LARGE = " FROM kv AS k LEFT JOIN large AS l ON l.id = k.value"
+_WITH_LARGE = _reads("coalesce(l.value, k.value)", _JOIN_LARGE)
+_INLINE_ONLY = _reads("k.value", " FROM kv AS k")
+_GET_LATEST = (
+    f"SELECT coalesce(l.value, k.value){_JOIN_LARGE} WHERE k.key = ?"
     " ORDER BY k.version DESC LIMIT 1"
-)
-_GET_LATEST = f"SELECT {_VALUE}{_JOIN_LARGE} WHERE k.key = ? ORDER BY k.version DESC LIMIT 1"
-# The same reads for a snapshot in which ``large`` is empty: every value is inline.
-_GET_INLINE = "SELECT value FROM kv WHERE key = ? AND version <= ? ORDER BY version DESC LIMIT 1"
-_RANGE_FORWARD_INLINE = (
-    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
-    " ORDER BY key, version LIMIT ?"
-)
-_RANGE_REVERSE_INLINE = (
-    "SELECT key, value FROM kv WHERE key >= ? AND key < ? AND version <= ?"
-    " ORDER BY key DESC, version DESC LIMIT ?"
-)
-_RANGE_FORWARD = (
-    f"SELECT k.key, {_VALUE}{_JOIN_LARGE} WHERE k.key >= ? AND k.key < ? AND k.version <= ?"
-    " ORDER BY k.key, k.version LIMIT ?"
-)
-_RANGE_REVERSE = (
-    f"SELECT k.key, {_VALUE}{_JOIN_LARGE} WHERE k.key >= ? AND k.key < ? AND k.version <= ?"
-    " ORDER BY k.key DESC, k.version DESC LIMIT ?"
 )
 _META_VERSION = "SELECT value FROM meta WHERE name = 'version'"
 # A snapshot's first read: it fixes what the snapshot sees, and whether it sees large values.
@@ -239,10 +233,6 @@ _GC_CONFLICT_BOUND = (
     "SELECT version FROM conflicts WHERE version <= ? ORDER BY version LIMIT 1 OFFSET ?"
 )
 _GC_CONFLICTS_UPTO = "DELETE FROM conflicts WHERE version <= ?"
-
-# (point read, forward range, reverse range), with and without the join of ``large``.
-_WITH_LARGE = (_GET, _RANGE_FORWARD, _RANGE_REVERSE)
-_INLINE_ONLY = (_GET_INLINE, _RANGE_FORWARD_INLINE, _RANGE_REVERSE_INLINE)
 
 
 @contextlib.contextmanager

@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EmbeddedTransaction", "TransactionOptions"]
 
-# As EmbeddedDatabase's: seconds of work between two turns given to other tasks.
-_YIELD_EVERY = 0.004
 # Rows of a WANT_ALL batch: what found.all asks the storage for at once.
 _ALL_ROWS = batch_rows(STREAMING_MODE_WANT_ALL, 1, -1)
 
@@ -362,6 +360,25 @@ class EmbeddedTransaction:
         if self.db._closed:
             raise UsageError("the database is closed")
 
+    def _nothing_wrong(self) -> bool:
+        """Whether :meth:`_check_usable` is sure to pass (no timeout to check, nothing failed):
+        the condition of the fast paths."""
+        t = self._parent
+        return not (
+            t._cancelled
+            or t._timeout
+            or t._timed_out
+            or t._committing
+            or t._deferred is not None
+            or self.db._closed
+        )
+
+    async def _take_turn(self) -> None:
+        """Give other tasks their turn, then fail if this attempt ended meanwhile."""
+        attempt = self._parent._attempt
+        await self.db._maybe_yield()
+        self._check_still_live(attempt)  # cancelled or reset meanwhile
+
     def _used_during_commit(self) -> None:
         """An operation was refused with 2017; if the commit is still in flight, it fails too
         (T-11: FoundationDB's used-during-commit protection)."""
@@ -557,14 +574,7 @@ class EmbeddedTransaction:
         t = self._parent
         if type(key) is not bytes:
             key = _check_key(key)
-        if (
-            t._cancelled
-            or t._timeout
-            or t._timed_out
-            or t._committing
-            or t._deferred is not None
-            or self.db._closed
-        ):
+        if not self._nothing_wrong():
             self._check_usable()
         if key >= b"\xff":
             self._check_read_key(key)
@@ -582,10 +592,8 @@ class EmbeddedTransaction:
                 version = self._quick_read_version()
                 if version is None:
                     version = await self._before_storage_read()
-                elif time.perf_counter() - db._last_yield > _YIELD_EVERY:
-                    attempt = t._attempt
-                    await db._maybe_yield()
-                    self._check_still_live(attempt)  # cancelled or reset meanwhile
+                elif db._yield_due():
+                    await self._take_turn()
                 value = db._storage.get(key, version)
                 if t._ryw:
                     cache[key] = value
@@ -819,19 +827,15 @@ class EmbeddedTransaction:
             and type(end) is bytes
             and begin < end <= b"\xff"
             and not t._mutations
-            and not (t._cancelled or t._timeout or t._timed_out or t._committing)
-            and t._deferred is None
-            and not self.db._closed
+            and self._nothing_wrong()
         ):
             # The common case (found.all of user keys, nothing written yet, no timeout, no
             # faults): one storage call, the conflict range added once it is all read.
             version = self._quick_read_version()
             if version is not None:
                 db = self.db
-                if time.perf_counter() - db._last_yield > _YIELD_EVERY:
-                    attempt = t._attempt
-                    await db._maybe_yield()
-                    self._check_still_live(attempt)
+                if db._yield_due():
+                    await self._take_turn()
                 want = limit if 0 < limit < _ALL_ROWS else _ALL_ROWS
                 rows = db._storage.read_range(begin, end, version, want, reverse)
                 if len(rows) == _ALL_ROWS and limit != _ALL_ROWS:
@@ -1237,9 +1241,7 @@ class EmbeddedTransaction:
             and not t._write_conflicts
             and not t._watches
             and t._versionstamp is None
-            and not (t._cancelled or t._timeout or t._timed_out or t._committing)
-            and t._deferred is None
-            and not self.db._closed
+            and self._nothing_wrong()
         ):
             # Read-only, nothing pending, nothing wrong: nothing to send (T-08).
             t._committing = True

@@ -373,6 +373,36 @@ def test_atomic_ops_see_earlier_mutations_of_the_same_commit(make_storage: Facto
     assert s.get(b"s", v) == b"xy"
 
 
+def test_many_atomic_ops_around_range_clears_match_the_model(make_storage: Factory) -> None:
+    """Hundreds of atomic keys in one commit (sqlite:// reads their stored values in batches),
+    some stored large, some cleared earlier, some set or range-cleared within the commit."""
+    s = make_storage()
+    keys = [b"k%04d" % i for i in range(450)]
+    large = b"\x01" * 700
+    first: list[Mutation] = []
+    for i, key in enumerate(keys):
+        if i % 3 == 0:
+            first.append(put(key, (i).to_bytes(8, "little")))
+        elif i % 3 == 1 and i % 2 == 0:
+            first.append(put(key, large))
+    model: dict[bytes, bytes] = {}
+    v = commit(s, *first)
+    model_apply(model, first, v)
+    tombstones = [clear(key) for key in keys[::7]]
+    v = commit(s, *tombstones)
+    model_apply(model, tombstones, v)
+    one = (1).to_bytes(8, "little")
+    second: list[Mutation] = [put(keys[5], b"\x09" * 8), put(keys[400], b"\x02" * 8)]
+    second += [Mutation(M.ADD, key, one) for key in keys]
+    second += [Mutation(M.BYTE_MAX, key, b"\x00") for key in keys[1::6]]
+    second += [clear(keys[100], keys[200]), put(keys[150], b"\x03" * 8)]
+    second += [Mutation(M.ADD, key, one) for key in keys[::5]]
+    second += [Mutation(M.COMPARE_AND_CLEAR, key, one) for key in keys[::4]]
+    v = commit(s, *second)
+    model_apply(model, second, v)
+    assert s.read_range(b"", b"\xff", v, 1000, False) == sorted(model.items())
+
+
 def test_compare_and_clear_clears_only_an_equal_value(make_storage: Factory) -> None:
     """compare_and_clear removes the key when equal and keeps it otherwise."""
     s = make_storage()

@@ -61,6 +61,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
 from found._atomic import MutationType, apply_atomic
@@ -181,6 +182,21 @@ _GET_LATEST = (
     f"SELECT coalesce(l.value, k.value){_JOIN_LARGE} WHERE k.key = ?"
     " ORDER BY k.version DESC LIMIT 1"
 )
+# The latest values of up to _LATEST_BATCH keys in one statement (the keys of a commit's atomic
+# operations). With max(), SQLite takes the bare columns from the row holding the maximum.
+_LATEST_BATCH = 200
+_NOT_ATOMIC = frozenset(
+    {
+        MutationType.SET_VALUE,
+        MutationType.CLEAR_RANGE,
+        MutationType.SET_VERSIONSTAMPED_KEY,
+        MutationType.SET_VERSIONSTAMPED_VALUE,
+    }
+)
+_GET_LATEST_MANY = (
+    f"SELECT k.key, coalesce(l.value, k.value), max(k.version){_JOIN_LARGE}"
+    f" WHERE k.key IN ({', '.join('?' * _LATEST_BATCH)}) GROUP BY k.key"
+)
 _META_VERSION = "SELECT value FROM meta WHERE name = 'version'"
 # A snapshot's first read: it fixes what the snapshot sees, and whether it sees large values.
 _SNAPSHOT_START = "SELECT value, EXISTS (SELECT 1 FROM large) FROM meta WHERE name = 'version'"
@@ -191,8 +207,8 @@ _INSERT_CONFLICT = "INSERT OR IGNORE INTO conflicts (version, begin_key, end_key
 
 # Writing a value: note the key for collection if this write supersedes an older row.
 _NOTE_SET = (
-    "INSERT OR IGNORE INTO garbage (version, key) SELECT :p1, :p2"
-    " WHERE EXISTS (SELECT 1 FROM kv WHERE key = :p2 AND version < :p1)"
+    "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, ?2"
+    " WHERE EXISTS (SELECT 1 FROM kv WHERE key = ?2 AND version < ?1)"
 )
 _SET = "INSERT OR REPLACE INTO kv (key, version, value) VALUES (?, ?, ?)"
 _INSERT_LARGE = "INSERT INTO large (value) VALUES (?)"
@@ -810,19 +826,31 @@ class SqliteStorage:
     ) -> None:
         # Every mutation of one commit lands at the same version, so only the last value given
         # to a key matters: they are gathered in ``pending`` and written together. A range
-        # clear is done by SQLite over the stored rows, after writing what is pending.
+        # clear is done by SQLite over the stored rows, after writing what is pending. The
+        # stored values the atomic operations start from are read up front, in a few
+        # statements (``stored``), and kept current as pending values are written and ranges
+        # cleared.
         conn = self._conn
         pending: dict[bytes, bytes | None] = {}
+        stored = self._latest_values({m.key for m in mutations if m.op not in _NOT_ATOMIC})
+        ordered: list[bytes] | None = None  # stored's keys, sorted when a range clear needs them
         for m in mutations:
             op = m.op
             if op == MutationType.SET_VALUE:
                 pending[m.key] = m.param
             elif op == MutationType.CLEAR_RANGE:
                 if m.key < m.param:
+                    for key in pending.keys() & stored.keys():
+                        stored[key] = pending[key]
                     self._flush(pending, version)
                     params = {"p1": version, "p2": m.key, "p3": m.param}
                     conn.execute(_NOTE_CLEAR_RANGE, params)
                     conn.execute(_CLEAR_RANGE, params)
+                    if ordered is None:
+                        ordered = sorted(stored)
+                    first = bisect_left(ordered, m.key)
+                    for key in ordered[first : bisect_left(ordered, m.param, first)]:
+                        stored[key] = None
             elif op == MutationType.SET_VERSIONSTAMPED_KEY:
                 key = stamp_key(m.key, stamp)
                 writes.append((key, key + b"\x00"))
@@ -830,13 +858,29 @@ class SqliteStorage:
             elif op == MutationType.SET_VERSIONSTAMPED_VALUE:
                 pending[m.key] = stamp_value(m.param, stamp)
             else:
-                if m.key in pending:
-                    existing = pending[m.key]
-                else:
-                    row = conn.execute(_GET_LATEST, (m.key,)).fetchone()
-                    existing = None if row is None else row[0]
-                pending[m.key] = apply_atomic(op, existing, m.param)
+                key = m.key
+                existing = pending[key] if key in pending else stored[key]
+                pending[key] = apply_atomic(op, existing, m.param)
         self._flush(pending, version)
+
+    def _latest_values(self, keys: set[bytes]) -> dict[bytes, bytes | None]:
+        """The latest stored value of each of ``keys`` (None when absent or cleared)."""
+        latest: dict[bytes, bytes | None] = dict.fromkeys(keys)
+        if not keys:
+            return latest
+        conn = self._conn
+        if len(keys) == 1:
+            (key,) = keys
+            row = conn.execute(_GET_LATEST, (key,)).fetchone()
+            latest[key] = None if row is None else row[0]
+            return latest
+        listed = list(keys)
+        for start in range(0, len(listed), _LATEST_BATCH):
+            batch = listed[start : start + _LATEST_BATCH]
+            batch += batch[-1:] * (_LATEST_BATCH - len(batch))  # IN ignores the repeats
+            for key, value, _ in conn.execute(_GET_LATEST_MANY, batch):
+                latest[key] = value
+        return latest
 
     def _flush(self, pending: dict[bytes, bytes | None], version: int) -> None:
         if not pending:
@@ -852,7 +896,7 @@ class SqliteStorage:
             else:
                 sets.append((key, version, value))
         if sets:
-            conn.executemany(_NOTE_SET, [{"p1": version, "p2": k} for k, _, _ in sets])
+            conn.executemany(_NOTE_SET, [(version, k) for k, _, _ in sets])
             conn.executemany(_SET, sets)
         if len(sets) < len(pending):
             clears = [{"p1": version, "p2": k} for k, v in pending.items() if v is None]

@@ -47,11 +47,20 @@ class Kit:
 
     @staticmethod
     async def keys(db: Any, store: bstore.BStore, kind: str) -> list[tuple[Any, ...]]:
-        """The keys of one subspace of the store (``"m"``, ``"d"``, ``"u"`` or ``"z"``),
-        unpacked, without the store's prefix."""
+        """The keys of one subspace of the store (``"m"``, ``"d"``, ``"u"``, ``"z"`` or
+        ``"g"``), unpacked, without the store's prefix."""
         head = found.pack((*store.prefix, kind))
         rows = await found.transactional(db, found.all, head, head + b"\xff")
         return [found.unpack(key[len(head) :]) for key, _ in rows]
+
+    @staticmethod
+    async def rows(db: Any, store: bstore.BStore, kind: str) -> list[tuple[bytes, bytes]]:
+        """The rows of one subspace of the store, keys whole."""
+        head = found.pack((*store.prefix, kind))
+        rows: list[tuple[bytes, bytes]] = await found.transactional(
+            db, found.all, head, head + b"\xff"
+        )
+        return rows
 
     @staticmethod
     async def collect(iterator: AsyncIterator[bytes]) -> bytes:

@@ -4,10 +4,12 @@ running, and concurrent uploads of the same bytes."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import signal
 import subprocess
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,66 @@ async def test_gc_waits_for_an_upload_to_be_idle_for_older_than(
     found_clock.advance(61)
     assert (await bstore.gc(found_db, store, older_than=60)).uploads == 1
     assert await kit.keys(found_db, store, "d") == []
+
+
+async def _stalled_upload(found_db: Any, store: Any, kit: Any, data: bytes) -> None:
+    """Stage the first 5 MB of ``data`` with put, then cancel it."""
+    stop = asyncio.Event()
+
+    async def stalls() -> Any:
+        async for piece in kit.pieces(data[: 5 << 20], 1 << 20):
+            yield piece
+        stop.set()
+        await asyncio.sleep(3600)
+
+    task = asyncio.ensure_future(bstore.put(found_db, store, stalls()))
+    await stop.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_gc_counts_exactly_when_commits_are_reported_unknown(
+    found_db: Any, found_faults: Any, store: Any, kit: Any
+) -> None:
+    """The commits of both of gc's batches are applied but reported as 1021
+    commit_unknown_result: their retries find the markers gone, and the report still counts
+    what the batches removed."""
+    dead = kit.payload(300_000, seed=8)
+    uid = await bstore.put(found_db, store, dead)
+    await bstore.delete(found_db, store, uid)
+    await _stalled_upload(found_db, store, kit, kit.payload(SIZE, seed=9))
+    (staged,) = [found.unpack(v)[2] for _, v in await kit.rows(found_db, store, "u")]
+    draws = itertools.count()
+    found_faults.chance = lambda rate: rate > 0 and next(draws) < 2  # the first two commits
+    found_faults.unknown_result_rate = 1.0
+    report = await bstore.gc(found_db, store, older_than=0)
+    found_faults.unknown_result_rate = 0.0
+    assert report == bstore.GcReport(1, 1, len(dead) + staged)
+    assert next(draws) > 2  # both unknown results happened
+    for kind in ("m", "d", "u", "z", "g"):
+        assert await kit.keys(found_db, store, kind) == []
+
+
+async def test_gc_clears_notes_left_by_runs_that_died(
+    found_db: Any, found_clock: Any, store: Any, kit: Any
+) -> None:
+    """A run's note over a minute old (or unreadable) is cleared by the next run; a recent one,
+    perhaps of a run still going, is kept."""
+    old, recent, broken = (store.gc_key(uuid.uuid4()) for _ in range(3))
+    then = await found.transactional(found_db, found.read_version)
+
+    async def notes(tx: Any) -> None:
+        found.set(tx, old, found.pack((3, then)))
+        found.set(tx, broken, b"\xff")
+
+    await found.transactional(found_db, notes)
+    found_clock.advance(61)
+    now = await found.transactional(found_db, found.read_version)
+    await found.transactional(found_db, found.set, recent, found.pack((0, now)))
+    assert await bstore.gc(found_db, store) == bstore.GcReport(0, 0, 0)
+    head = len(store.gc_range()[0])
+    assert [key[head:] for key, _ in await kit.rows(found_db, store, "g")] == [recent[head:]]
 
 
 async def test_an_upload_collected_while_running_fails_and_publishes_nothing(

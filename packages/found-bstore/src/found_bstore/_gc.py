@@ -13,7 +13,14 @@
   batch, having published nothing.
 
 Costs: one transaction per 64 markers (a range read, the records read concurrently, one range
-clear per blob or upload), whatever the sizes of the blobs.
+clear per blob or upload), whatever the sizes of the blobs, and two more per run.
+
+The counts it reports are exact even when a commit is reported as 1021
+``commit_unknown_result`` although it was applied: each batch also writes its number to the
+run's note ``(*prefix, "g", run_id)`` and declares it as commit evidence, so that
+:func:`found.transactional` returns the applied batch's counts instead of running it again
+(which would find nothing left and count nothing). The note is cleared when the run ends; a
+run that died leaves it, and a later run clears notes over a minute old.
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ __all__ = ["DEFAULT_OLDER_THAN", "GcReport", "gc"]
 DEFAULT_OLDER_THAN = 3600.0
 _BATCH = 64
 _VERSIONS_PER_SECOND = 1_000_000
+# A run's note this old (in database time) was left by a run that died: a batch is one
+# transaction, and none outlives five seconds.
+_STALE_NOTE_SECONDS = 60
 
 
 class GcReport(NamedTuple):
@@ -42,9 +52,46 @@ class GcReport(NamedTuple):
     bytes: int
 
 
-async def _dead_batch(tx: Any, store: BStore, begin: bytes) -> tuple[int, int, bytes | None]:
+class _Run:
+    """One run of :func:`gc`: its note's key and the number of its next batch."""
+
+    __slots__ = ("batch", "key")
+
+    def __init__(self, store: BStore) -> None:
+        self.key = store.gc_key(uuid.uuid4())
+        self.batch = 0
+
+    async def note(self, tx: Any) -> int:
+        """Note this batch as the evidence of ``tx``'s commit; return the read version."""
+        now: int = await found.read_version(tx)
+        value = found.pack((self.batch, now))
+        found.set(tx, self.key, value)
+        found.commit_evidence(tx, self.key, value)
+        return now
+
+
+async def _clear_stale_notes(tx: Any, store: BStore) -> None:
+    """Clear up to ``_BATCH`` notes of runs that died (or that nobody can read)."""
+    horizon = await found.read_version(tx) - _STALE_NOTE_SECONDS * _VERSIONS_PER_SECOND
+    for key, value in await found.all(tx, *store.gc_range(), limit=_BATCH):
+        try:
+            noted = found.unpack(value)
+        except ValueError:
+            noted = ()
+        if len(noted) != 2 or not isinstance(noted[1], int) or noted[1] < horizon:
+            found.clear(tx, key)
+
+
+async def _end_run(tx: Any, run: _Run) -> None:
+    found.clear(tx, run.key)
+
+
+async def _dead_batch(
+    tx: Any, store: BStore, begin: bytes, run: _Run
+) -> tuple[int, int, bytes | None]:
     """Collect up to ``_BATCH`` zero-reference blobs from ``begin``; return how many, their
     bytes, and where the next batch starts (None at the end)."""
+    await run.note(tx)
     _, end = store.dead_range()
     rows = await found.all(tx, begin, end, limit=_BATCH)
     head = len(store.dead_range()[0])
@@ -67,11 +114,11 @@ async def _dead_batch(tx: Any, store: BStore, begin: bytes) -> tuple[int, int, b
 
 
 async def _upload_batch(
-    tx: Any, store: BStore, begin: bytes, older_than: float
+    tx: Any, store: BStore, begin: bytes, older_than: float, run: _Run
 ) -> tuple[int, int, bytes | None]:
     """Collect the idle uploads among the next ``_BATCH`` markers from ``begin``."""
     _, end = store.upload_range()
-    now = await found.read_version(tx)
+    now = await run.note(tx)
     horizon = now - int(older_than * _VERSIONS_PER_SECOND)
     rows = await found.all(tx, begin, end, limit=_BATCH)
     head = len(store.upload_range()[0])
@@ -95,6 +142,8 @@ async def gc(db: Any, store: BStore, *, older_than: float = DEFAULT_OLDER_THAN) 
 
     Run it from time to time; it commits one transaction per 64 markers. Mind ``older_than``:
     an upload still running but idle that long (a slow source) is collected too, and fails.
+    The counts are exact even when a commit is reported as 1021 ``commit_unknown_result``
+    after it was applied.
 
     >>> import asyncio, found
     >>> from found import bstore
@@ -116,17 +165,22 @@ async def gc(db: Any, store: BStore, *, older_than: float = DEFAULT_OLDER_THAN) 
         )
     if not older_than >= 0:
         raise BStoreValueError(f"older_than must be >= 0 seconds, got {older_than!r}")
+    await found.transactional(db, _clear_stale_notes, store)
+    run = _Run(store)
     blobs = uploads = freed = 0
     cursor: bytes | None = store.dead_range()[0]
     while cursor is not None:
-        count, size, cursor = await found.transactional(db, _dead_batch, store, cursor)
+        count, size, cursor = await found.transactional(db, _dead_batch, store, cursor, run)
+        run.batch += 1
         blobs += count
         freed += size
     cursor = store.upload_range()[0]
     while cursor is not None:
         count, size, cursor = await found.transactional(
-            db, _upload_batch, store, cursor, float(older_than)
+            db, _upload_batch, store, cursor, float(older_than), run
         )
+        run.batch += 1
         uploads += count
         freed += size
+    await found.transactional(db, _end_run, run)
     return GcReport(blobs, uploads, freed)

@@ -21,6 +21,9 @@ A store made with ``make(name, prefix)`` owns the keys below ``found.pack(prefix
                                          ``put`` in progress (its chunks are staged, unpublished)
     (*prefix, "z", uid)               -> b"": the record's references fell to zero; ``gc``
                                          removes the record and its chunks
+    (*prefix, "g", run_id)            -> pack((batch, read_version)): a ``gc`` run in progress
+                                         and its last batch (see ``_gc``); cleared when the
+                                         run ends, or by a later run once a minute old
 
 ``data_id`` is a random UUID given to each copy of the bytes when they are written. The record
 points at the copy that holds the blob, so ``put`` can write its chunks over many transactions
@@ -200,7 +203,7 @@ class BStore:
     <bstore 'files' prefix=('app',) chunk_size=98304>
     """
 
-    __slots__ = ("_data", "_dead", "_meta", "_upload", "chunk_size", "name", "prefix")
+    __slots__ = ("_data", "_dead", "_gc", "_meta", "_upload", "chunk_size", "name", "prefix")
 
     name: str
     prefix: tuple[Any, ...]
@@ -214,6 +217,7 @@ class BStore:
         self._data = found.pack((*prefix, "d"))
         self._upload = found.pack((*prefix, "u"))
         self._dead = found.pack((*prefix, "z"))
+        self._gc = found.pack((*prefix, "g"))
 
     # Keys. The tuple layer packs a tuple as the concatenation of its items, so each key is
     # the subspace's packed head followed by the packed rest.
@@ -245,6 +249,14 @@ class BStore:
     def dead_range(self) -> tuple[bytes, bytes]:
         """``[begin, end)`` of every zero-reference marker."""
         return self._dead, self._dead + b"\xff"
+
+    def gc_key(self, run_id: uuid.UUID) -> bytes:
+        """The key where the ``gc`` run ``run_id`` notes its last batch."""
+        return self._gc + found.pack((run_id,))
+
+    def gc_range(self) -> tuple[bytes, bytes]:
+        """``[begin, end)`` of every ``gc`` run's note."""
+        return self._gc, self._gc + b"\xff"
 
     def what(self, uid: uuid.UUID) -> str:
         """How error messages name a blob."""

@@ -19,7 +19,7 @@ from found._engines._writes import NO_WRITES, WriteMap
         lambda w: w.clear(b"k"),
         lambda w: w.clear_range(b"a", b"b"),
         lambda w: w.atomic(MutationType.ADD, b"k", b"\x01"),
-        lambda w: w.set_unreadable(b"k"),
+        lambda w: w.set_unreadable(b"k", b"v"),
         lambda w: w.unreadable_ranges.add(b"a", b"b"),
         lambda w: w.cleared.add(b"a", b"b"),
     ],

@@ -392,7 +392,7 @@ def add_write_conflict_key(tx: Transaction, key: bytes) -> None:
     tx.add_write_conflict_key(key)
 
 
-def set_option(tx: Transaction, name: str, value: int | str | None = None) -> None:
+def set_option(tx: Transaction, name: str, value: int | str | bytes | None = None) -> None:
     """Set a transaction option by its FoundationDB name, e.g. ``"timeout"`` (milliseconds).
 
     >>> def impatient(tx):

@@ -6,11 +6,12 @@ import asyncio
 import time
 from types import TracebackType
 
+from found._engines._options import DatabaseOptions
 from found._engines._storage import CommitRequest, Storage
 from found._engines._testing import Testing
-from found._engines._transaction import TRANSACTION_SIZE_LIMIT, EmbeddedTransaction
+from found._engines._transaction import EmbeddedTransaction
 from found._engines._watches import Watch, WatchRegistry
-from found._errors import FoundTypeError, error_for
+from found._errors import error_for
 
 __all__ = ["DatabaseOptions", "EmbeddedDatabase"]
 
@@ -18,55 +19,6 @@ _WATCH_POLL_SECONDS = 0.05
 _YIELD_EVERY = 0.004  # seconds of work between two turns given to other tasks
 # How long after handing out a read version the storage may keep its read snapshot open.
 _RELEASE_AFTER = 0.2
-
-
-class DatabaseOptions:
-    """Database-wide defaults for new transactions, named as in FoundationDB's ``db.options``."""
-
-    def __init__(self) -> None:
-        self._timeout = 0.0
-        self._retry_limit = -1
-        self._max_retry_delay = 1.0
-        self._size_limit = TRANSACTION_SIZE_LIMIT
-        self._snapshot_ryw = 0
-        self._max_watches = 10_000
-
-    @staticmethod
-    def _int(name: str, value: object, lo: int, hi: int) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise FoundTypeError(f"option {name} takes an int, got {type(value).__name__}")
-        if not lo <= value <= hi:
-            raise error_for(2006)
-        return value
-
-    def set_transaction_timeout(self, milliseconds: int) -> None:
-        """Default ``timeout`` of new transactions (0: none)."""
-        self._timeout = self._int("transaction_timeout", milliseconds, 0, 2**31 - 1) / 1000.0
-
-    def set_transaction_retry_limit(self, retries: int) -> None:
-        """Default ``retry_limit`` of new transactions (-1: none)."""
-        self._retry_limit = self._int("transaction_retry_limit", retries, -1, 2**31 - 1)
-
-    def set_transaction_max_retry_delay(self, milliseconds: int) -> None:
-        """Default cap of the retry backoff."""
-        value = self._int("transaction_max_retry_delay", milliseconds, 0, 2**31 - 1)
-        self._max_retry_delay = value / 1000.0
-
-    def set_transaction_size_limit(self, size: int) -> None:
-        """Default ``size_limit`` of new transactions."""
-        self._size_limit = self._int("transaction_size_limit", size, 32, TRANSACTION_SIZE_LIMIT)
-
-    def set_max_watches(self, count: int) -> None:
-        """How many watches may be outstanding at once (default 10,000)."""
-        self._max_watches = self._int("max_watches", count, 0, 1_000_000)
-
-    def set_snapshot_ryw_enable(self) -> None:
-        """Snapshot reads see the transaction's own writes (the default)."""
-        self._snapshot_ryw += 1
-
-    def set_snapshot_ryw_disable(self) -> None:
-        """Snapshot reads ignore the transaction's own writes."""
-        self._snapshot_ryw -= 1
 
 
 class EmbeddedDatabase:
@@ -148,13 +100,16 @@ class EmbeddedDatabase:
             return True
         return False
 
-    async def _commit(self, request: CommitRequest) -> tuple[int, int]:
+    async def _commit(self, request: CommitRequest, idempotent: bool = False) -> tuple[int, int]:
+        """Commit ``request``; with ``idempotent`` (automatic_idempotency), a lost outcome
+        is resolved as the cluster's client resolves it: an injected 1021 was applied, so the
+        commit returns."""
         testing = self.testing
         if testing.chance(testing.conflict_rate):
             raise error_for(1020)
         result = self._storage.commit(request)
         self._watches.check()
-        if testing.chance(testing.unknown_result_rate):
+        if testing.chance(testing.unknown_result_rate) and not idempotent:
             raise error_for(1021)
         return result
 

@@ -14,13 +14,14 @@ Item numbers in comments (T-11, I-16, ...) refer to the conformance checklist th
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from found._atomic import MutationType
+from found._engines._limits import KEY_SIZE_LIMIT, SYSTEM_KEY_SIZE_LIMIT, VALUE_SIZE_LIMIT
+from found._engines._options import TransactionOptions
 from found._engines._storage import MVCC_WINDOW, CommitRequest, Mutation
 from found._engines._watches import Watch
 from found._engines._writes import NO_WRITES, Entry, WriteMap
@@ -41,10 +42,6 @@ __all__ = ["EmbeddedTransaction", "TransactionOptions"]
 # Rows of a WANT_ALL batch: what found.all asks the storage for at once.
 _ALL_ROWS = batch_rows(STREAMING_MODE_WANT_ALL, 1, -1)
 
-KEY_SIZE_LIMIT = 10_000
-SYSTEM_KEY_SIZE_LIMIT = 30_000
-VALUE_SIZE_LIMIT = 100_000
-TRANSACTION_SIZE_LIMIT = 10_000_000
 _MUTATION_OVERHEAD = 48
 _CONFLICT_OVERHEAD = 32
 _INITIAL_BACKOFF = 0.010
@@ -60,120 +57,6 @@ def _check_value(value: object, what: str = "value") -> bytes:
     if not isinstance(value, bytes):
         raise FoundTypeError(f"{what} must be bytes, got {type(value).__name__}: {value!r:.80}")
     return value
-
-
-class TransactionOptions:
-    """Per-transaction options, named as in FoundationDB's ``tr.options``.
-
-    >>> # inside a transaction: tx.options.set_timeout(2000); tx.options.set_retry_limit(3)
-    """
-
-    __slots__ = ("_tx",)
-
-    def __init__(self, tx: EmbeddedTransaction) -> None:
-        self._tx = tx
-
-    def _int(self, name: str, value: object, lo: int, hi: int) -> int | None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise FoundTypeError(f"option {name} takes an int, got {type(value).__name__}")
-        if not lo <= value <= hi:
-            self._tx._defer(error_for(2006))
-            return None
-        return value
-
-    def set_timeout(self, milliseconds: int) -> None:
-        """Fail the transaction with 1031 once it is this old (0 disables)."""
-        value = self._int("timeout", milliseconds, 0, 2**31 - 1)
-        if value is not None:
-            self._tx._timeout = value / 1000.0
-            self._tx._check_timeout()
-
-    def set_retry_limit(self, retries: int) -> None:
-        """Let ``on_error`` retry at most this many times (-1: no limit)."""
-        value = self._int("retry_limit", retries, -1, 2**31 - 1)
-        if value is not None:
-            self._tx._retry_limit = value
-
-    def set_max_retry_delay(self, milliseconds: int) -> None:
-        """Cap the backoff of ``on_error``."""
-        value = self._int("max_retry_delay", milliseconds, 0, 2**31 - 1)
-        if value is not None:
-            self._tx._max_retry_delay = value / 1000.0
-
-    def set_size_limit(self, size: int) -> None:
-        """Fail the commit with 2101 when the transaction is larger than ``size`` bytes."""
-        value = self._int("size_limit", size, 32, TRANSACTION_SIZE_LIMIT)
-        if value is not None:
-            self._tx._size_limit = value
-
-    def set_access_system_keys(self) -> None:
-        """Allow reads and writes of keys from ``b'\\xff'`` up to ``b'\\xff\\xff'``."""
-        self._tx._system = 2
-
-    def set_read_system_keys(self) -> None:
-        """Allow reads of keys from ``b'\\xff'`` up to ``b'\\xff\\xff'``."""
-        self._tx._system = max(self._tx._system, 1)
-
-    def set_read_your_writes_disable(self) -> None:
-        """Reads ignore this transaction's own writes; must precede every read and write."""
-        if self._tx._touched:
-            self._tx._defer(error_for(2000))
-            return
-        self._tx._ryw = False
-
-    def set_snapshot_ryw_disable(self) -> None:
-        """Snapshot reads ignore this transaction's own writes."""
-        self._tx._snapshot_ryw -= 1
-
-    def set_snapshot_ryw_enable(self) -> None:
-        """Undo one ``set_snapshot_ryw_disable``."""
-        self._tx._snapshot_ryw += 1
-
-    def set_next_write_no_write_conflict_range(self) -> None:
-        """The next write adds no write conflict range."""
-        self._tx._no_write_conflict_next = True
-
-    def set_bypass_unreadable(self) -> None:
-        """Let reads see versionstamped writes as plain writes of the unstamped bytes."""
-        self._tx._bypass_unreadable = True
-
-    def set_causal_read_risky(self) -> None:
-        """Accepted for compatibility; embedded reads are always causal."""
-
-    def set_priority_batch(self) -> None:
-        """Accepted for compatibility; the embedded engines have no priorities."""
-
-    def set_priority_system_immediate(self) -> None:
-        """Accepted for compatibility; the embedded engines have no priorities."""
-
-    def set_lock_aware(self) -> None:
-        """Accepted for compatibility; embedded databases are never locked."""
-
-    def set_debug_transaction_identifier(self, identifier: str) -> None:
-        """Accepted for compatibility (at most 100 characters)."""
-        if not isinstance(identifier, str):
-            raise FoundTypeError("debug_transaction_identifier takes a str")
-        if len(identifier) > 100:
-            self._tx._defer(error_for(2006))
-
-    def set(self, name: str, value: int | str | None = None) -> None:
-        """Set an option by name, e.g. ``tx.options.set("timeout", 500)``.
-
-        An unknown name raises :class:`found.InvalidOption` (2007) at once, as FoundationDB does
-        for an unknown option code.
-        """
-        method = getattr(self, f"set_{name}", None) if isinstance(name, str) else None
-        if method is None or name == "":
-            raise error_for(2007)
-        takes_value = bool(inspect.signature(method).parameters)
-        if value is None:
-            if takes_value:
-                raise FoundTypeError(f"option {name!r} needs a value")
-            method()
-        else:
-            if not takes_value:
-                raise FoundTypeError(f"option {name!r} takes no value, got {value!r:.60}")
-            method(value)
 
 
 class _ReadRange:
@@ -226,6 +109,12 @@ _ATTEMPT_SCALARS = (
     "_system",
     "_commit_in_flight",
     "_misused_in_commit",
+    "_tags",
+    "_debug_identifier",
+    "_automatic_idempotency",
+    "_commit_protection_off",
+    "_lock_aware",
+    "_read_only",
 )
 
 
@@ -295,6 +184,12 @@ class EmbeddedTransaction:
     _system = 0
     _commit_in_flight = False
     _misused_in_commit = False
+    _tags: tuple[bytes, ...] = ()
+    _debug_identifier = b""
+    _automatic_idempotency = False
+    _commit_protection_off = False
+    _lock_aware = False
+    _read_only = False
     _options: TransactionOptions | None = None  # made by the options property, kept on reset
     # Each attempt (a reset or on_error starts a new one) has a number, so that a read still
     # waiting when its attempt ended fails with 1025 instead of leaking into the next.
@@ -337,6 +232,12 @@ class EmbeddedTransaction:
         self._max_retry_delay = d._max_retry_delay
         self._size_limit = d._size_limit
         self._snapshot_ryw = d._snapshot_ryw
+        if d._automatic_idempotency:
+            self._automatic_idempotency = True
+        if d._bypass_unreadable:
+            self._bypass_unreadable = True
+        if d._commit_protection_off:
+            self._commit_protection_off = True
 
     # -- state checks --------------------------------------------------------------------
     def _check_timeout(self) -> None:
@@ -383,7 +284,7 @@ class EmbeddedTransaction:
         """An operation was refused with 2017; if the commit is still in flight, it fails too
         (T-11: FoundationDB's used-during-commit protection)."""
         t = self._parent
-        if t._commit_in_flight:
+        if t._commit_in_flight and not t._commit_protection_off:
             t._misused_in_commit = True
 
     def _check_still_live(self, attempt: int) -> None:
@@ -499,6 +400,8 @@ class EmbeddedTransaction:
         await self.db._round_trip("read")
         self._check_still_live(attempt)  # T-16, T-21: pending reads fail too
         storage = self.db._storage
+        if version == 0:  # initialize_new_database: nothing may be read (client_invalid_operation)
+            raise error_for(2000)
         if self._parent._too_old or storage.now_version() - version > MVCC_WINDOW:
             raise error_for(1007)
         if self._parent._read_version_set and version > storage.latest_version():
@@ -1137,7 +1040,7 @@ class EmbeddedTransaction:
             return
         if not self._check_write_key(key) or not self._check_param(value):
             return
-        t._write_map().set_unreadable(key)
+        t._write_map().set_unreadable(key, value)
         self._record(MutationType.SET_VERSIONSTAMPED_VALUE, key, value, True)
         self._add_write_conflict(key, key + b"\x00")
         t._fire_own_watches(key, always=True)
@@ -1262,6 +1165,8 @@ class EmbeddedTransaction:
                     self.db._activate_watch(w)
                 t._watches = []  # they outlive the transaction now (W-05)
                 return
+            if t._read_only:  # read_lock_aware without lock_aware
+                raise error_for(2023)
             if t._read_version is None:
                 # A commit reads at a version too, below its commit version (T-04, T-06). As
                 # FoundationDB's client does before a commit that read nothing, it costs a
@@ -1283,7 +1188,7 @@ class EmbeddedTransaction:
             if t._misused_in_commit:
                 raise error_for(2017)
             request = CommitRequest(t._read_version, reads, list(t._write_conflicts), mutations)
-            version, batch = await self.db._commit(request)
+            version, batch = await self.db._commit(request, t._automatic_idempotency)
         except FoundException as error:
             if stamp_future is not None and not stamp_future.done():
                 stamp_future.set_exception(error_for(2020))

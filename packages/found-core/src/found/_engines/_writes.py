@@ -217,9 +217,10 @@ class WriteMap:
         else:
             entry.ops.append((op, param))
 
-    def set_unreadable(self, key: bytes) -> None:
-        """Record ``set_versionstamped_value(key, ...)``: reading ``key`` now raises 1036."""
-        self._put(key, Entry(True, None, unreadable=True))
+    def set_unreadable(self, key: bytes, param: bytes) -> None:
+        """Record ``set_versionstamped_value(key, param)``: reading ``key`` now raises 1036,
+        and with ``bypass_unreadable`` reads see ``param`` as if set plainly (R-08)."""
+        self._put(key, Entry(True, param, unreadable=True))
 
     def lookup(self, key: bytes) -> Entry | None:
         """The entry deciding ``key``: a map entry, a known absence, or None (ask the DB)."""

@@ -79,31 +79,6 @@ async def test_a_cancelled_upload_is_invisible_and_collected_by_gc(
     assert await kit.keys(found_db, store, "u") == []
 
 
-async def test_gc_waits_for_an_upload_to_be_idle_for_older_than(
-    found_db: Any, found_clock: Any, store: Any, kit: Any
-) -> None:
-    """gc measures idleness in database time: a staged upload is kept until older_than
-    seconds have passed since its last batch."""
-    data = kit.payload(SIZE, seed=2)
-    stop = asyncio.Event()
-
-    async def stalls() -> Any:
-        async for piece in kit.pieces(data[: 5 << 20], 1 << 20):
-            yield piece
-        stop.set()
-        await asyncio.sleep(3600)
-
-    task = asyncio.ensure_future(bstore.put(found_db, store, stalls()))
-    await stop.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert (await bstore.gc(found_db, store, older_than=60)).uploads == 0
-    found_clock.advance(61)
-    assert (await bstore.gc(found_db, store, older_than=60)).uploads == 1
-    assert await kit.keys(found_db, store, "d") == []
-
-
 async def _stalled_upload(found_db: Any, store: Any, kit: Any, data: bytes) -> None:
     """Stage the first 5 MB of ``data`` with put, then cancel it."""
     stop = asyncio.Event()
@@ -119,6 +94,18 @@ async def _stalled_upload(found_db: Any, store: Any, kit: Any, data: bytes) -> N
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_gc_waits_for_an_upload_to_be_idle_for_older_than(
+    found_db: Any, found_clock: Any, store: Any, kit: Any
+) -> None:
+    """gc measures idleness in database time: a staged upload is kept until older_than
+    seconds have passed since its last batch."""
+    await _stalled_upload(found_db, store, kit, kit.payload(SIZE, seed=2))
+    assert (await bstore.gc(found_db, store, older_than=60)).uploads == 0
+    found_clock.advance(61)
+    assert (await bstore.gc(found_db, store, older_than=60)).uploads == 1
+    assert await kit.keys(found_db, store, "d") == []
 
 
 async def test_gc_counts_exactly_when_commits_are_reported_unknown(

@@ -207,8 +207,8 @@ _INSERT_CONFLICT = "INSERT OR IGNORE INTO conflicts (version, begin_key, end_key
 
 # Writing a value: note the key for collection if this write supersedes an older row.
 _NOTE_SET = (
-    "INSERT OR IGNORE INTO garbage (version, key) SELECT ?1, ?2"
-    " WHERE EXISTS (SELECT 1 FROM kv WHERE key = ?2 AND version < ?1)"
+    "INSERT OR IGNORE INTO garbage (version, key) SELECT ?, ?"
+    " WHERE EXISTS (SELECT 1 FROM kv WHERE key = ? AND version < ?)"
 )
 _SET = "INSERT OR REPLACE INTO kv (key, version, value) VALUES (?, ?, ?)"
 _INSERT_LARGE = "INSERT INTO large (value) VALUES (?)"
@@ -896,7 +896,7 @@ class SqliteStorage:
             else:
                 sets.append((key, version, value))
         if sets:
-            conn.executemany(_NOTE_SET, [(version, k) for k, _, _ in sets])
+            conn.executemany(_NOTE_SET, [(version, k, k, version) for k, _, _ in sets])
             conn.executemany(_SET, sets)
         if len(sets) < len(pending):
             clears = [{"p1": version, "p2": k} for k, v in pending.items() if v is None]

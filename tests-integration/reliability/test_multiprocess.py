@@ -27,9 +27,10 @@ def run_workers(args: list[list[str]]) -> list[int]:
         )
         for a in args
     ]
+    # Wait for every worker before judging any, so that a failure leaves no pipe open.
+    results = [worker.communicate(timeout=600) for worker in workers]
     attempts: list[int] = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=600)
+    for worker, (out, err) in zip(workers, results, strict=True):
         assert worker.returncode == 0, err.decode()
         attempts.append(int(out.split()[-1]))
     return attempts

@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -423,6 +424,42 @@ def test_opening_an_empty_database_of_another_application_raises_usage_error(
     raw = sqlite3.connect(other)
     assert raw.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
     raw.close()
+
+
+def test_opening_a_new_file_waits_while_another_process_holds_its_write_lock(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """A file still in rollback mode, write-locked by another connection: switching it to WAL
+    fails at once inside SQLite (waiting could deadlock), so opening retries until the lock
+    is gone, within the busy timeout. Four processes opening a new file at once hit this."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.2, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        started = time.monotonic()
+        s = open_storage(opened, path, busy_timeout=5.0)
+        waited = time.monotonic() - started
+    finally:
+        release.join()
+        other.close()
+    assert waited >= 0.1  # it did wait for the lock
+    assert s._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_opening_gives_up_with_1038_after_the_busy_timeout(
+    path: str, opened: list[SqliteStorage]
+) -> None:
+    """A write lock held for longer than the busy timeout: open raises DatabaseLocked."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(FoundException) as caught:
+            open_storage(opened, path, busy_timeout=0.1)
+        assert caught.value.code == 1038
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 def test_opening_a_newer_format_raises_usage_error(path: str) -> None:

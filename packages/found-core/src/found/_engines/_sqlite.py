@@ -57,6 +57,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -348,6 +349,7 @@ class SqliteStorage:
             raise UsageError(f"busy_timeout must be >= 0 seconds, got {busy_timeout!r}")
         self.path = os.fspath(path)
         self.clock = clock
+        self._busy_timeout = float(busy_timeout)
         self._lock = threading.Lock()
         self._closed = False
         self._forked_from: int | None = None
@@ -408,15 +410,24 @@ class SqliteStorage:
                 f"{self.path!r} is not a found database: its SQLite application_id is "
                 f"{app_id:#x}, found writes {_APPLICATION_ID:#x}"
             )
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(f"PRAGMA synchronous = {synchronous}")
-            conn.execute("PRAGMA recursive_triggers = ON")  # see _LARGE_SCHEMA
-            if not tables:
-                self._create()
-                app_id, tables = self._inspect()
-        except sqlite3.Error as e:
-            raise self._error(e) from e
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(f"PRAGMA synchronous = {synchronous}")
+                conn.execute("PRAGMA recursive_triggers = ON")  # see _LARGE_SCHEMA
+                if not tables:
+                    self._create()
+                    app_id, tables = self._inspect()
+                break
+            except sqlite3.Error as e:
+                # A new file is still in rollback mode. While another process holds its write
+                # lock (creating the tables, or switching to WAL itself), switching to WAL
+                # fails at once with SQLITE_BUSY: SQLite does not wait, as waiting could
+                # deadlock. Try again until the busy timeout has passed.
+                if _result_code(e) != _SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise self._error(e) from e
+                time.sleep(random.uniform(0.001, 0.02))
         if self._check_format(tables) < FORMAT_VERSION:
             self._upgrade()
 

@@ -540,6 +540,20 @@ def test_old_history_is_dropped_but_latest_values_survive(make_storage: Factory)
     ]
 
 
+def test_memory_drops_a_superseded_version_once_past_the_window() -> None:
+    """memory://: a key written twice, then left alone, keeps only its newest version once the
+    older one is out of every reader's reach (the next commit prunes it)."""
+    clock = FakeClock()
+    s = MemoryStorage(clock)
+    commit(s, put(b"k", b"x" * 1000))
+    v = commit(s, put(b"k", b"new"))
+    assert len(s._data[b"k"]) == 2  # a reader at the first version may still come
+    clock.advance(6.0)
+    commit(s, put(b"other", b""))
+    assert s._data[b"k"] == [(v, b"new")]
+    assert s.get(b"k", s.read_version()) == b"new"
+
+
 # -- closing --------------------------------------------------------------------------------------
 def test_calls_after_close_raise(make_storage: Factory, kind: str) -> None:
     """A closed storage refuses reads and commits."""

@@ -76,6 +76,14 @@ def merge_ranges(ranges: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]
     return out
 
 
+def _trim(history: _History, horizon: int) -> None:
+    """Drop the versions of ``history`` that no read can reach: those older than its newest
+    version at or below ``horizon``."""
+    if len(history) > 1 and history[1][0] <= horizon:
+        i = bisect_right(history, horizon, key=lambda p: p[0])
+        del history[: i - 1]
+
+
 class _Closed:
     """Stands in for the data of a closed storage: every use says it is closed."""
 
@@ -104,6 +112,10 @@ class MemoryStorage:
         self._version = self.now_version()
         self._commits: deque[tuple[int, list[tuple[bytes, bytes]]]] = deque()
         self._tombstones: deque[tuple[int, bytes]] = deque()
+        # Keys given a new version over an older one, by version: once that version is past
+        # the window, the older versions are dropped (else a key written twice, then left
+        # alone, would hold its old value for good).
+        self._superseded: deque[tuple[int, bytes]] = deque()
         self._closed = False
 
     # -- versions -------------------------------------------------------------------------
@@ -203,10 +215,9 @@ class MemoryStorage:
             if history[-1][1] is None and value is None:
                 return
             history.append((version, value))
+            self._superseded.append((version, key))
         # Drop versions nobody can read any more: keep the newest one at or below the horizon.
-        if len(history) > 2 and history[1][0] <= horizon:
-            i = bisect_right(history, horizon, key=lambda p: p[0])
-            del history[: i - 1]
+        _trim(history, horizon)
         if value is None:
             self._tombstones.append((version, key))
 
@@ -243,8 +254,14 @@ class MemoryStorage:
         commits = self._commits
         while commits and commits[0][0] < horizon:
             commits.popleft()
-        tombs = self._tombstones
         data = self._data
+        superseded = self._superseded
+        while superseded and superseded[0][0] <= horizon:
+            _, key = superseded.popleft()
+            history = data.get(key)
+            if history is not None:
+                _trim(history, horizon)
+        tombs = self._tombstones
         while tombs and tombs[0][0] < horizon:
             version, key = tombs.popleft()
             history = data.get(key)

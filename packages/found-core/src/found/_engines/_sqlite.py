@@ -65,7 +65,7 @@ import weakref
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 
-from found._atomic import MutationType, apply_atomic
+from found._atomic import ATOMIC_MUTATION_TYPES, MutationType, apply_atomic
 from found._engines._memory import conflicts_with, merge_ranges, stamp_key, stamp_value
 from found._engines._storage import (
     MVCC_WINDOW,
@@ -186,14 +186,12 @@ _GET_LATEST = (
 # The latest values of up to _LATEST_BATCH keys in one statement (the keys of a commit's atomic
 # operations). With max(), SQLite takes the bare columns from the row holding the maximum.
 _LATEST_BATCH = 200
-_NOT_ATOMIC = frozenset(
-    {
-        MutationType.SET_VALUE,
-        MutationType.CLEAR_RANGE,
-        MutationType.SET_VERSIONSTAMPED_KEY,
-        MutationType.SET_VERSIONSTAMPED_VALUE,
-    }
-)
+# The operations that combine their parameter with the stored value: every atomic operation
+# but the two versionstamped writes, which replace it.
+_COMBINING = ATOMIC_MUTATION_TYPES - {
+    MutationType.SET_VERSIONSTAMPED_KEY,
+    MutationType.SET_VERSIONSTAMPED_VALUE,
+}
 _GET_LATEST_MANY = (
     f"SELECT k.key, coalesce(l.value, k.value), max(k.version){_JOIN_LARGE}"
     f" WHERE k.key IN ({', '.join('?' * _LATEST_BATCH)}) GROUP BY k.key"
@@ -843,7 +841,7 @@ class SqliteStorage:
         # cleared.
         conn = self._conn
         pending: dict[bytes, bytes | None] = {}
-        stored = self._latest_values({m.key for m in mutations if m.op not in _NOT_ATOMIC})
+        stored = self._latest_values({m.key for m in mutations if m.op in _COMBINING})
         ordered: list[bytes] | None = None  # stored's keys, sorted when a range clear needs them
         for m in mutations:
             op = m.op
